@@ -1,0 +1,32 @@
+# Two commands do all the set-up on a fresh machine: `make reproduce` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# torch goes in first so that the project's `torch>=2.3` never pulls a CUDA build onto a CPU machine.
+TORCH  ?= torch==2.13.0
+PROFILE ?= quick
+
+.PHONY: install test reproduce lab clean-runs
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml settings.ini
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q "$(TORCH)"
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name cmrnb --display-name "cmrnb" >/dev/null
+	touch $@
+
+test: install
+	$(BIN)/nbdev_test --n_workers 2 --timing
+	$(BIN)/pytest -q
+
+reproduce: install
+	$(BIN)/cmrnb reproduce --profile $(PROFILE)
+
+lab: install
+	$(BIN)/jupyter lab --notebook-dir=nbs
+
+clean-runs:
+	rm -rf runs

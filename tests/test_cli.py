@@ -20,11 +20,11 @@ def one_line_error(r, needle):
 
 @pytest.mark.parametrize('args,needle', [
     (['run', 'no_such_experiment'], "unknown experiment 'no_such_experiment'"),
-    (['run', 'demo', '--profile', 'gigantic'], "invalid choice: 'gigantic'"),
+    (['run', 'segmentation', '--profile', 'gigantic'], "invalid choice: 'gigantic'"),
     (['reproduce', '--profile', 'gigantic'], "invalid choice: 'gigantic'"),
     (['reproduce', '--only', 'nope'], 'unknown experiment(s) nope'),
-    (['run', 'demo', '-p', 'n_points', 'lots'], "parameter n_points: 'lots' is not a valid int"),
-    (['run', 'demo', '-p', 'colour', 'red'], "demo has no parameter 'colour'"),
+    (['run', 'segmentation', '-p', 'n_phantom_test', 'lots'], "parameter n_phantom_test: 'lots' is not a valid int"),
+    (['run', 'segmentation', '-p', 'colour', 'red'], "segmentation has no parameter 'colour'"),
     (['run'], 'the following arguments are required: name'),
 ])
 def test_bad_input_one_line_exit_2(args, needle):
@@ -33,7 +33,7 @@ def test_bad_input_one_line_exit_2(args, needle):
 
 def test_unwritable_runs_dir(tmp_path):
     blocker = tmp_path/'a_file'; blocker.write_text('in the way')   # a path that cannot become a folder, even for root
-    one_line_error(cmrnb('--runs-dir', blocker/'runs', 'run', 'demo'), 'cannot write run folders')
+    one_line_error(cmrnb('--runs-dir', blocker/'runs', 'run', 'segmentation'), 'cannot write run folders')
 
 
 def toy_experiments(d):
@@ -71,4 +71,4 @@ def test_reproduce_keeps_going_and_names_the_failing_cell(tmp_path):
 
 def test_list_shows_parameters():
     r = cmrnb('list')
-    assert r.returncode == 0 and 'demo' in r.stdout and 'n_points: int' in r.stdout
+    assert r.returncode == 0 and 'segmentation' in r.stdout and 'n_phantom_test: int' in r.stdout

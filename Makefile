@@ -18,8 +18,9 @@ $(VENV)/.installed: pyproject.toml settings.ini
 	$(BIN)/python -m ipykernel install --sys-prefix --name cmrnb --display-name "cmrnb" >/dev/null
 	touch $@
 
+# nbdev_test runs two notebooks at a time: one torch thread each keeps 2 cores from being oversubscribed.
 test: install
-	$(BIN)/nbdev_test --n_workers 2 --timing
+	OMP_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers 2 --timing
 	$(BIN)/pytest -q
 
 reproduce: install

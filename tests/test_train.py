@@ -9,9 +9,11 @@ SCRIPT = textwrap.dedent('''
     from torch import nn
     from cmrnb.train import TrainLoop
     out, steps, kill_at, batch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    drop = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
     torch.manual_seed(0)
     x = torch.randn(96, 4); y = x.sum(1, keepdim=True)
-    model = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 1))
+    model = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Dropout(drop), nn.Linear(16, 1))
+    torch.manual_seed(100 + int(os.environ.get('RANK', 0)))   # each rank its own noise (restored on resume)
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     loop = TrainLoop(out, {'model': model}, {'opt': opt}, steps=steps, ckpt_every=5, log_every=1, progress=False)
     net = loop.ddp(model)
@@ -52,3 +54,14 @@ def test_ddp_two_processes_matches_one(tmp_path):
     assert two.returncode == 0, two.stderr[-2000:]
     a, b = final(tmp_path/'one'), final(tmp_path/'two')
     for k in a: assert torch.allclose(a[k], b[k], atol=1e-5), k
+
+
+def test_ddp_resume_after_kill_restores_every_ranks_noise(tmp_path):
+    "Two ranks with different dropout noise, one killed mid-run and resumed, end where an uninterrupted run does."
+    assert run(tmp_path, tmp_path/'a', 12, -1, 8, 0.3, torchrun=True).returncode == 0
+    killed = run(tmp_path, tmp_path/'b', 12, 7, 8, 0.3, torchrun=True)
+    assert killed.returncode != 0 and (tmp_path/'b'/'last.rank1.pt').exists()
+    r = run(tmp_path, tmp_path/'b', 12, -1, 8, 0.3, torchrun=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    a, b = final(tmp_path/'a'), final(tmp_path/'b')
+    assert all(torch.equal(a[k], b[k]) for k in a)

@@ -1,5 +1,6 @@
 "Shared pytest fixtures: the real-data root (skipped cleanly where absent) and a scratch folder."
 import pytest
+import torch
 from cmrnb.core import data_root
 
 
@@ -10,3 +11,11 @@ def real_data():
     if root is None:
         pytest.skip("real data not found: set CMRNB_DATA or place ACDC/Sunnybrook/M&Ms-2 in ../shared/data")
     return root
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_thread():
+    "One torch thread for the suite: the tests' tiny models on 2 shared cores run faster than with two contending threads."
+    n = torch.get_num_threads(); torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

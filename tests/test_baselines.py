@@ -8,11 +8,6 @@ from cmrnb.models.baselines import (BaselineConfig, VAE3d, Generator3d, Discrimi
                                     fold_slices, unfold_slices, to_arrays, split_output)
 
 
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    n = torch.get_num_threads(); torch.set_num_threads(1); yield; torch.set_num_threads(n)
-
-
 @pytest.fixture(scope='module')
 def data():
     ss = [sax_cine(sample_subject(i), n_frames=4, size=16, n_slices=4, seed=i, fov=110.) for i in range(4)]

@@ -10,12 +10,6 @@ from cmrnb.models.ldm import (AEConfig, VolumeAE, ae_recon_error, train_ae, LDMC
                               normalise_conditions, volumes_from_studies, cines_from_studies)
 
 
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    "Tiny tensors run faster on one thread, and far faster on a shared CPU; restored afterwards."
-    n = torch.get_num_threads(); torch.set_num_threads(1); yield; torch.set_num_threads(n)
-
-
 @pytest.fixture(scope='module')
 def studies():
     return [sax_cine(sample_subject(i), n_frames=4, size=16, n_slices=4, seed=i, fov=110.) for i in range(4)]

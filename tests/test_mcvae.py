@@ -7,14 +7,6 @@ from cmrnb.models.mcvae import (MCVAE, MCVAEConfig, active_dims, dropout_rates, 
                                 train_mcvae, translate)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    "Tiny models run faster on one thread than on two contending ones."
-    n = torch.get_num_threads(); torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def logs(folder): return [json.loads(l) for l in (folder/'metrics.jsonl').read_text().splitlines()]
 
 

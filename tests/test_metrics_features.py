@@ -12,14 +12,6 @@ from cmrnb.metrics.features import (CardiacClipExtractor, CardiacEncoder, Cardia
 from cmrnb.metrics.frechet import frechet_distance_features
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    "Tiny convolutions: one thread avoids oversubscribing the shared cores."
-    n = torch.get_num_threads(); torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def beating_discs(n, T=20, size=32, seed=0):
     "Toy cines [n, 1, T, size, size]: a bright disc in a darker ring whose radius follows a smooth cycle."
     rng = np.random.default_rng(seed); yy, xx = np.mgrid[:size, :size]

@@ -8,11 +8,6 @@ from cmrnb.analysis.tracking import (TrackerNet, canonical_frame, crop_frames, t
                                      load_tracker, trained_tracker, track, phantom_sequences, phantom_tagging, HELDOUT_SEED)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    n = torch.get_num_threads(); torch.set_num_threads(1); yield; torch.set_num_threads(n)
-
-
 @pytest.fixture(scope="module")
 def tiny():
     "A 2-step tracker and a held-out study at the smoke geometry."

@@ -9,8 +9,8 @@ Projection time is measured over `--proj-steps` steps and reported per step and 
 (1000 steps) and for a 50-frame video with warm starts (1000 steps for frame 1 + 100 for each later frame)."""
 import argparse, platform, time
 import torch
-from cmrnb.core import repo_root, save_json, get_device
-from cmrnb.models.stylegan2 import StyleGAN2Config, Generator, n_params
+from cmrnb.core import repo_root, save_json, get_device, n_params
+from cmrnb.models.stylegan2 import StyleGAN2Config, Generator
 from cmrnb.models.trajectories import ed_es_video, f2f_video, f2f_directions
 from cmrnb.models.projector import project, w_stats
 

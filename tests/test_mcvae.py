@@ -2,8 +2,8 @@
 import json
 import pytest
 import torch
-from cmrnb.core import DataError, CheckpointError, seed_everything
-from cmrnb.models.mcvae import (MCVAE, MCVAEConfig, active_dims, dropout_rates, factor_pairs, load_mcvae, n_params,
+from cmrnb.core import DataError, CheckpointError, seed_everything, n_params
+from cmrnb.models.mcvae import (MCVAE, MCVAEConfig, active_dims, dropout_rates, factor_pairs, load_mcvae,
                                 train_mcvae, translate)
 
 

@@ -2,8 +2,8 @@
 import math
 import pytest
 import torch
-from cmrnb.core import DataError
-from cmrnb.models.stylegan2 import StyleGAN2Config, Generator, Discriminator, train_stylegan2, n_params
+from cmrnb.core import DataError, n_params
+from cmrnb.models.stylegan2 import StyleGAN2Config, Generator, Discriminator, train_stylegan2
 
 KW = dict(batch_size=4, r1_every=2, log_every=1, ckpt_every=2, progress=False, device='cpu', mixing_prob=0.9)
 

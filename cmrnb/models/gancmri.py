@@ -43,13 +43,14 @@ class GANcMRIConfig:
     batch_size: int = 32
     lr: float = 0.0025
     r1_gamma: float = 1.
-    ema_kimg: float = 10.           # half-life of the generator's EMA in thousands of frames (short runs need a short one)
+    ema_kimg: float = 10.           # half-life of the generator's EMA in thousands of frames (ramped up over training)
     # projection of the training videos
     n_project: int = 256            # training videos projected, all frames (0: all; the paper projects all)
     proj_steps_first: int = 1000    # steps for each video's first frame (the paper: 1000)
     proj_steps_next: int = 100      # steps for each later frame, warm-started from the previous one
     proj_batch: int = 64            # videos projected together
     w_stats_n: int = 10_000         # samples of W for its mean and spread (StyleGAN2: 10 000)
+    proj_encoder: str = 'full'      # '': SSIM + MSE loss; a segmenter preset: plus the features of that trained segmenter's encoder
     n_pca: int = 32                 # PCA components removed from the F2F transitions
     seed: int = 0
 
@@ -67,18 +68,18 @@ class GANcMRIConfig:
 
     def data_key(self)->dict: return {k: getattr(self, k) for k in ('n_subjects', 'n_test', 'n_frames', 'resolution', 'fov', 'snr', 'pose', 'condition', 'seed')}
     def gan_key(self)->dict: return {**self.data_key(), 'gan': asdict(self.gan), **{k: getattr(self, k) for k in ('train_steps', 'batch_size', 'lr', 'r1_gamma', 'ema_kimg')}}
-    def proj_key(self)->dict: return {k: getattr(self, k) for k in ('n_project', 'proj_steps_first', 'proj_steps_next', 'w_stats_n', 'seed')}
+    def proj_key(self)->dict: return {k: getattr(self, k) for k in ('n_project', 'proj_steps_first', 'proj_steps_next', 'w_stats_n', 'proj_encoder', 'seed')}
 
 # %% ../../nbs/33_models.gancmri.ipynb #6428ecc1
 GANCMRI_PRESETS = {
     'smoke': dict(n_subjects=16, n_test=4, n_frames=8, resolution=32, fov=260., pose=False, condition='healthy',
                   gan=dict(resolution=32, z_dim=64, w_dim=64, channel_base=512, channel_max=32, n_mapping=2),
-                  train_steps=60, batch_size=8, lr=0.0025, r1_gamma=0.01, ema_kimg=0.1, n_project=0, proj_steps_first=30,
-                  proj_steps_next=8, proj_batch=64, w_stats_n=2000),
+                  train_steps=60, batch_size=8, lr=0.0025, r1_gamma=0.01, n_project=0, proj_steps_first=30,
+                  proj_steps_next=8, proj_batch=64, w_stats_n=2000, proj_encoder=''),
     'quick': dict(n_subjects=96, n_test=32, n_frames=20, resolution=64, fov=260., pose=False, condition='',
                   gan=dict(resolution=64, z_dim=64, w_dim=64, channel_base=1024, channel_max=64, n_mapping=2),
-                  train_steps=400, batch_size=16, lr=0.0025, r1_gamma=0.05, ema_kimg=0.5, n_project=32, proj_steps_first=100,
-                  proj_steps_next=15, proj_batch=32, w_stats_n=5000),
+                  train_steps=400, batch_size=16, lr=0.0025, r1_gamma=0.05, n_project=32, proj_steps_first=100,
+                  proj_steps_next=15, proj_batch=32, w_stats_n=5000, proj_encoder='quick'),
     'full': dict(),   # the dataclass defaults: 256 x 256 x 50, StyleGAN2 config F, 1000-step projections
 }
 
@@ -226,13 +227,13 @@ class GANcMRI:
         return synthesize(self.G, f2f_latents(self.start_w(n, seed), self.ks), batch).cpu()
 
 # %% ../../nbs/33_models.gancmri.ipynb #0c703d59
-def _project_all(G, videos:VideoSet, idx:np.ndarray, cfg:GANcMRIConfig, stats:tuple, progress:bool=False)->tuple:
+def _project_all(G, videos:VideoSet, idx:np.ndarray, cfg:GANcMRIConfig, stats:tuple, encoder=None, progress:bool=False)->tuple:
     "Project every frame of videos `idx`, `proj_batch` videos at a time: (w [N, T, w_dim], loss [N, T])."
     from tqdm.auto import tqdm
     ws, losses = [], []
     for i in tqdm(range(0, len(idx), cfg.proj_batch), disable=not progress, desc='projecting'):
         v = videos.tensor(idx[i:i + cfg.proj_batch]).transpose(1, 2).to(next(G.parameters()).device)   # (n, T, 1, H, W)
-        w = project_video(G, v, cfg.proj_steps_first, cfg.proj_steps_next, stats=stats, seed=cfg.seed + i)
+        w = project_video(G, v, cfg.proj_steps_first, cfg.proj_steps_next, stats=stats, encoder=encoder, seed=cfg.seed + i)
         with torch.no_grad():
             x = torch.cat([G.render(w[:, t]) for t in range(w.shape[1])], 1)     # (n, T, H, W) rendered with const noise
         ws.append(w.cpu()); losses.append((x[:, :, None] - v).square().mean((2, 3, 4)).cpu())
@@ -248,12 +249,17 @@ def trained_gancmri(cfg:GANcMRIConfig|str='smoke', # a config or a preset name
     G, gan_dir = trained_gan(cfg, cache, device, progress)
     train = phantom_videos(cfg, 'train', cache)
     idx = np.arange(len(train) if cfg.n_project <= 0 else min(cfg.n_project, len(train)))
+    enc, enc_dir = None, ''
+    if cfg.proj_encoder:
+        from ..analysis.segment import trained_segmenter
+        net, _, ckpt = trained_segmenter(cfg.proj_encoder, cache, device, progress)
+        enc, enc_dir = net.encoder.to(next(G.parameters()).device).eval().requires_grad_(False), ckpt.parent.name
     def build(folder):
         seed_everything(cfg.seed)
         stats = w_stats(G, cfg.w_stats_n, cfg.seed)
-        w, loss = _project_all(G, train, idx, cfg, stats, progress)
+        w, loss = _project_all(G, train, idx, cfg, stats, enc, progress)
         save_checkpoint({'w': w, 'loss': loss, 'index': torch.as_tensor(idx), 'w_avg': stats[0].cpu(), 'w_std': stats[1]}, folder/'latents.pt')
-    key = {'gan': gan_dir.name, **cfg.proj_key()}
+    key = {'gan': gan_dir.name, 'encoder': enc_dir, **cfg.proj_key()}
     folder = cache.get_or_build('gancmri-proj', key, build, code=(project_video, project, w_stats, _project_all))
     ck = load_checkpoint(folder/'latents.pt')
     w, es = ck['w'].double(), train.es[ck['index'].numpy()]

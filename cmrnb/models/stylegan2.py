@@ -294,9 +294,14 @@ def ema_update(G_ema:nn.Module, G:nn.Module, beta:float):
     for pe, p in zip(G_ema.parameters(), G.parameters()): pe.lerp_(p.detach(), 1 - beta)
     for be, b in zip(G_ema.buffers(), G.buffers()): be.copy_(b)
 
-def ema_beta(batch_size:int, ema_kimg:float=10.)->float:
-    "Per-step decay for an EMA half-life of `ema_kimg` thousand images."
-    return 0.5 ** (batch_size / max(ema_kimg * 1000, 1e-8))
+def ema_beta(batch_size:int, ema_kimg:float=10.,
+             nimg:int|None=None, # images seen so far (with `ema_rampup`)
+             ema_rampup:float|None=None, # None: a constant half-life; else half-life <= ema_rampup * nimg
+            )->float:
+    "Per-step decay for an EMA half-life of `ema_kimg` thousand images, ramped up over the first images seen."
+    half = ema_kimg * 1000
+    if ema_rampup is not None and nimg is not None: half = min(half, nimg * ema_rampup)
+    return 0.5 ** (batch_size / max(half, 1e-8))
 
 # %% ../../nbs/30_models.stylegan2.ipynb #58ff1db9
 def _frames_batch(frames, idx:torch.Tensor, res:int, device)->torch.Tensor:
@@ -334,7 +339,7 @@ def train_stylegan2(frames, # [N, 1, H, W] tensor in [0, 1], or a dataset of [1,
                     out_dir, # run folder: last.pt, metrics.jsonl, training_options.json
                     steps:int, # optimisation steps (each: one G step, one D step)
                     batch_size:int=32, # global batch (all ranks together)
-                    lr:float=0.0025, r1_gamma:float=1., r1_every:int=16, ema_kimg:float=10., mixing_prob:float=0.9,
+                    lr:float=0.0025, r1_gamma:float=1., r1_every:int=16, ema_kimg:float=10., ema_rampup:float|None=0.05, mixing_prob:float=0.9,
                     device=None, seed:int=0, ckpt_every:int=1000, log_every:int=100, progress:bool=True,
                    )->dict: # {'G', 'D', 'G_ema', 'loop'}
     "Train (or resume training) a StyleGAN2 on frames; returns the networks, `G_ema` in eval mode."
@@ -349,16 +354,16 @@ def train_stylegan2(frames, # [N, 1, H, W] tensor in [0, 1], or a dataset of [1,
     loop = TrainLoop(out_dir, {'G': G, 'D': D, 'G_ema': G_ema}, {'opt_G': opt_G, 'opt_D': opt_D}, steps,
                      ckpt_every=ckpt_every, log_every=log_every, seed=seed, progress=progress, desc='stylegan2')
     opts = dict(cfg=dataclasses.asdict(cfg), steps=steps, batch_size=batch_size, lr=lr, r1_gamma=r1_gamma, r1_every=r1_every,
-                ema_kimg=ema_kimg, mixing_prob=mixing_prob, seed=seed, world_size=loop.world, device=str(device))
+                ema_kimg=ema_kimg, ema_rampup=ema_rampup, mixing_prob=mixing_prob, seed=seed, world_size=loop.world, device=str(device))
     if loop.rank == 0: save_json(opts, Path(out_dir)/'training_options.json')
-    n, beta = len(frames), ema_beta(batch_size, ema_kimg)
+    n = len(frames)
     amp = torch.autocast('cuda', dtype=torch.bfloat16, enabled=cuda)
     for step in loop:
         torch.manual_seed(seed * 1_000_003 + step * loop.world + loop.rank)
         real = _frames_batch(frames, loop.batch_indices(n, batch_size), cfg.resolution, device)
         if cuda: real = real.contiguous(memory_format=torch.channels_last)
         stats = _train_step(G, D, real, opt_G, opt_D, amp, mixing_prob, r1_gamma if step % r1_every == 0 else 0., r1_every, loop.world)
-        ema_update(G_ema, G, beta); loop.log(**stats)
+        ema_update(G_ema, G, ema_beta(batch_size, ema_kimg, (step + 1) * batch_size, ema_rampup)); loop.log(**stats)
     return dict(G=G, D=D, G_ema=G_ema, loop=loop)
 
 # %% ../../nbs/30_models.stylegan2.ipynb #eb569061

@@ -77,7 +77,7 @@ def f2f_latents(w1, # [B, ...] first-frame latents
                ): # -> [B, T, ...]
     "Latent path of a frame-to-frame video: `w_{i+1} = w_i + k_i`."
     w, k = _t(w1).double(), _t(ks).double()
-    steps = torch.cat([torch.zeros_like(k[:1]), k.cumsum(0)])                   # (T, ...)
+    steps = torch.cat([k.new_zeros(1, *k.shape[1:]), k.cumsum(0)])               # (T, ...); T = 1 when ks is empty
     steps = steps.reshape(1, len(steps), *[1] * (w.ndim - k.ndim), *k.shape[1:])  # (1, T, [1,] ...) W directions on W+ too
     return _like(w[:, None] + steps, w1)
 

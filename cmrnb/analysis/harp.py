@@ -12,7 +12,7 @@ from ..core import DataError
 from .strain import ed_landmarks
 
 # %% auto #0
-__all__ = ['tag_peaks', 'synthetic_tagging', 'harmonic_images', 'harp_step', 'harp_track', 'harp_track_study']
+__all__ = ['tag_peaks', 'synthetic_tagging', 'harmonic_images', 'harp_step', 'harp_track', 'wall_fit', 'harp_track_study']
 
 # %% ../../nbs/23_analysis.harp.ipynb #61ec21a3
 def _freqs(H, W):
@@ -156,9 +156,29 @@ def harp_track(tagged:np.ndarray, # [T, H, W] tagged cine of one slice, frame 0 
     return out
 
 # %% ../../nbs/23_analysis.harp.ipynb #44fd818e
+def wall_fit(landmarks:np.ndarray, # [T, S, 168, 2] or [T, 168, 2] tracked landmarks
+             layers=(1, 2, 3, 4), # trusted layers (endocardium = 0, epicardium = 6), at least two
+             ref:int=0, # reference frame (ED), whose landmarks are kept
+            )->np.ndarray: # landmarks of the same shape, the other layers replaced
+    "Replace the untrusted layers' displacements by a straight-line fit across the wall of the trusted layers', per radial and frame."
+    lm = np.asarray(landmarks, dtype=float)
+    layers = sorted(set(int(l) for l in layers))
+    if len(layers) < 2 or layers[0] < 0 or layers[-1] > 6: raise ValueError(f"wall_fit needs at least two layers in 0..6, got {layers}")
+    if lm.shape[-2:] != (168, 2) or lm.ndim < 3: raise DataError('landmarks', f"expected [T, ..., 168, 2], got shape {list(lm.shape)}")
+    g = lm.reshape(*lm.shape[:-2], 24, 7, 2)                            # [T, ..., radial, layer, 2]
+    d = g - g[ref:ref + 1]                                             # displacement from the reference frame
+    l = np.arange(7.); A = np.stack([np.ones(len(layers)), l[layers]], 1)          # [n, 2]
+    coef = np.einsum('kn,...nc->...kc', np.linalg.pinv(A), d[..., layers, :])      # [..., radial, 2 (a, b), 2]
+    fit = coef[..., :1, :] + l[:, None] * coef[..., 1:, :]                         # [..., radial, 7, 2]
+    other = [i for i in range(7) if i not in layers]
+    out = g.copy(); out[..., other, :] = g[ref:ref + 1][..., other, :] + fit[..., other, :]
+    return out.reshape(lm.shape)
+
+# %% ../../nbs/23_analysis.harp.ipynb #c779aafe
 def harp_track_study(study, # a tagging Study: image [T, S, H, W]
                      landmarks_ed:np.ndarray|None=None, # [S, 168, 2] at the ED frame; default the study's own
                      tag_spacing_px:float|None=None, # default from study.meta['tag_spacing'] (mm), else the spectrum
+                     wall_layers=(1, 2, 3, 4), # layers kept as tracked, the others fitted (`wall_fit`); None: all as tracked
                      **kw, # passed to `harp_track`
                     )->np.ndarray: # [T, S, 168, 2] tracked landmarks
     "HARP-tracked landmarks for every slice of a tagging study, from its ED frame."
@@ -171,4 +191,4 @@ def harp_track_study(study, # a tagging Study: image [T, S, H, W]
         fwd = harp_track(study.image[study.ed:, z], landmarks_ed[z], tag_spacing_px, **kw)
         out[study.ed:, z] = fwd
         if study.ed > 0: out[:study.ed + 1, z] = harp_track(study.image[study.ed::-1, z], landmarks_ed[z], tag_spacing_px, **kw)[::-1]
-    return out
+    return out if wall_layers is None else wall_fit(out, wall_layers, study.ed)

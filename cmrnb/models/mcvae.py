@@ -272,17 +272,21 @@ def _get_batch(data, idx:Tensor, channels, device)->dict:
     items = [data[int(i)] for i in idx]
     return {c: torch.stack([torch.as_tensor(it[c]) for it in items]).float().to(device) for c in channels}
 
-def make_optimizer(model:MCVAE, lr:float=5e-4, weight_decay:float=1e-5)->torch.optim.Optimizer:
-    "Adam as in the thesis; no weight decay on `log_alpha` and the likelihood's log-variances."
+def make_optimizer(model:MCVAE, lr:float=5e-4, weight_decay:float=1e-5,
+                   alpha_lr:float=1e-2, # learning rate of `log_alpha` (the dropout rates)
+                  )->torch.optim.Optimizer:
+    "Adam as in the thesis; no weight decay on `log_alpha` and the likelihood's log-variances; `log_alpha` at its own rate."
     free = {id(p) for p in (model.log_alpha, model.noise_logvar) if p is not None}
     decay = [p for p in model.parameters() if id(p) not in free and p.requires_grad]
-    rest = [p for p in model.parameters() if id(p) in free and p.requires_grad]
-    return torch.optim.Adam([{'params': decay, 'weight_decay': weight_decay}, {'params': rest, 'weight_decay': 0.}], lr=lr)
+    groups = [{'params': decay, 'weight_decay': weight_decay},
+              {'params': [model.noise_logvar] if model.noise_logvar.requires_grad else [], 'weight_decay': 0.}]
+    if model.log_alpha is not None: groups.append({'params': [model.log_alpha], 'weight_decay': 0., 'lr': alpha_lr})
+    return torch.optim.Adam(groups, lr=lr)
 
 # %% ../../nbs/40_models.mcvae.ipynb #060f8e04
 def train_mcvae(data, # dict channel -> [N, T, H, W] in [0, 1], or a dataset of such dicts per item
                 cfg:MCVAEConfig, out_dir, # where last.pt, metrics.jsonl and config.json go
-                steps:int, batch_size:int=8, lr:float=5e-4, weight_decay:float=1e-5,
+                steps:int, batch_size:int=8, lr:float=5e-4, weight_decay:float=1e-5, alpha_lr:float=1e-2,
                 seed:int=0, ckpt_every:int=500, log_every:int=10, device=None, progress:bool=False,
                )->MCVAE: # the trained model (resumed from out_dir/last.pt if one is there), in eval mode
     "Fit a (sparse) multi-channel VAE with `TrainLoop`; logs loss, ll, kl, cross-channel MSEs and the active dims."
@@ -291,7 +295,7 @@ def train_mcvae(data, # dict channel -> [N, T, H, W] in [0, 1], or a dataset of 
     model = MCVAE(cfg).to(device)                       # the same init on every rank (DDP broadcasts rank 0's anyway)
     rank = dist_info()[0]
     if rank: torch.manual_seed(seed * 7919 + rank)      # other ranks draw other posterior samples
-    opt = make_optimizer(model, lr, weight_decay)
+    opt = make_optimizer(model, lr, weight_decay, alpha_lr)
     loop = TrainLoop(out_dir, {'model': model}, {'opt': opt}, steps=steps, ckpt_every=ckpt_every,
                      log_every=log_every, seed=seed, progress=progress, desc='mcvae')
     if loop.rank == 0: save_json(dataclasses.asdict(cfg), out_dir/'config.json')

@@ -135,11 +135,10 @@ def load_segmenter(path, device=None)->tuple[SegNet, SegConfig]:
 
 # %% ../../nbs/21_analysis.segment.ipynb #51cd1228
 @torch.no_grad()
-def segment(net:SegNet, cfg:SegConfig, s:Study, center=None, batch:int=64)->Study:
-    "The study with `mask` predicted by `net` on every frame and slice (in the study's own grid)."
+def _predict(net:SegNet, cfg:SegConfig, s:Study, r:Study, center:tuple, batch:int)->np.ndarray:
+    "Label map [T, Z, H, W] of `s` predicted on the crop of its resampled copy `r` around `center` (in `r`'s grid)."
     T, Z, H, W = s.shape
-    r = resample(s.replace(mask=None), spacing=(cfg.spacing, cfg.spacing))
-    cy, cx = heart_center(r) if center is None else tuple(c * s.spacing[i + 1] / r.spacing[i + 1] for i, c in enumerate(center))
+    cy, cx = center
     y0, x0 = int(np.floor(cy - (cfg.size - 1) / 2 + 0.5)), int(np.floor(cx - (cfg.size - 1) / 2 + 0.5))
     n = crop_roi(r, cfg.size, (cy, cx))
     dev = next(net.parameters()).device
@@ -150,7 +149,18 @@ def segment(net:SegNet, cfg:SegConfig, s:Study, center=None, batch:int=64)->Stud
     ys, xs = slice(max(y0, 0), min(y0 + cfg.size, Hr)), slice(max(x0, 0), min(x0 + cfg.size, Wr))
     canvas[:, :, ys, xs] = prob[:, :, ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0]
     back = F.interpolate(canvas, size=(H, W), mode='bilinear', align_corners=False)  # edge-aligned, like `resample`
-    mask = back.argmax(1).numpy().astype(np.uint8).reshape(T, Z, H, W)
+    return back.argmax(1).numpy().astype(np.uint8).reshape(T, Z, H, W)
+
+def segment(net:SegNet, cfg:SegConfig, s:Study,
+            center=None, # (row, column) of the heart in `s`'s grid for the first crop; None: `heart_center`'s image-based guess
+            recentre:bool=True, # predict again around the centre of the heart the first pass found
+            batch:int=64)->Study:
+    "The study with `mask` predicted by `net` on every frame and slice (in the study's own grid)."
+    r = resample(s.replace(mask=None), spacing=(cfg.spacing, cfg.spacing))
+    to_r = lambda c: tuple(v * s.spacing[i + 1] / r.spacing[i + 1] for i, v in enumerate(c))
+    mask = _predict(net, cfg, s, r, heart_center(r) if center is None else to_r(center), batch)
+    if recentre and np.isin(mask, (LV, MYO, RV)).any():
+        mask = _predict(net, cfg, s, r, to_r(heart_center(s.replace(mask=mask, labelled=None))), batch)
     return s.replace(mask=mask, labelled=None, meta={**s.meta, 'mask_source': 'cmrnb segmenter'})
 
 # %% ../../nbs/21_analysis.segment.ipynb #e2e40bc8

@@ -5,7 +5,7 @@
 # %% ../nbs/91_cli.ipynb #91136a36
 from __future__ import annotations
 import argparse, sys
-from .core import CmrnbError
+from .core import CmrnbError, repo_root
 from .experiments import PROFILES, load_registry, run_experiment, reproduce, write_report
 
 # %% auto #0
@@ -46,15 +46,19 @@ def _run(args):
     print(f"{r.name}: {'ok' if r.ok else 'FAILED: ' + r.error} ({r.wall_s:.0f} s) -> {r.path}")
     return 0 if r.ok else 1
 
+def _readme(args):
+    "The repository's README gets the summary table when the report goes to the repository's own figures/."
+    return None if args.figures_dir else repo_root()/'README.md'
+
 def _reproduce(args):
-    rs = reproduce(args.profile, args.only, args.device, args.runs_dir, args.experiments_dir, args.figures_dir)
+    rs = reproduce(args.profile, args.only, args.device, args.runs_dir, args.experiments_dir, args.figures_dir, _readme(args))
     failed = [r for r in rs if not r.ok]
     for r in failed: print(f"FAILED {r.name}: {r.error} (run folder {r.path})", file=sys.stderr)
     print(f"{len(rs) - len(failed)} of {len(rs)} experiments ok; report written")
     return 1 if failed else 0
 
 def _report(args):
-    print(write_report(args.profile, args.runs_dir, args.experiments_dir, args.figures_dir)); return 0
+    print(write_report(args.profile, args.runs_dir, args.experiments_dir, args.figures_dir, _readme(args))); return 0
 
 # %% ../nbs/91_cli.ipynb #2c42c017
 def main(argv:list|None=None)->int:

@@ -12,9 +12,9 @@ from pathlib import Path
 from .core import CmrnbError, atomic_write, save_json, repo_root, get_device
 
 # %% auto #0
-__all__ = ['PROFILES', 'run_folder', 'save_results', 'save_figure', 'Experiment', 'experiments_dir', 'load_registry',
-           'notebook_parameters', 'resolve_params', 'git_sha', 'provenance', 'RunResult', 'runs_root', 'new_run_dir',
-           'run_experiment', 'reproduce', 'latest_run', 'write_report']
+__all__ = ['PROFILES', 'README_MARKERS', 'run_folder', 'save_results', 'save_figure', 'Experiment', 'experiments_dir',
+           'load_registry', 'notebook_parameters', 'resolve_params', 'git_sha', 'provenance', 'RunResult', 'runs_root',
+           'new_run_dir', 'run_experiment', 'reproduce', 'latest_run', 'write_report']
 
 # %% ../nbs/90_experiments.ipynb #c60c3022
 def run_folder(out_dir:str='')->Path:
@@ -48,6 +48,7 @@ class Experiment:
     needs: list = field(default_factory=list)
     profiles: dict = field(default_factory=dict)   # profile -> {parameter: value}
     anchors: dict = field(default_factory=dict)    # result key -> {'value': ..., 'source': ...}
+    headline: list = field(default_factory=list)   # result keys shown in the report's summary (and the README)
 
 def experiments_dir()->Path:
     "Where experiment notebooks live: `$CMRNB_EXPERIMENTS`, else `nbs/experiments` in the repository."
@@ -64,7 +65,8 @@ def load_registry(exp_dir=None)->dict:
     for nb in sorted(exp_dir.glob('*.ipynb')):
         e = reg.get(nb.stem, {})
         exps[nb.stem] = Experiment(nb.stem, nb, e.get('title', nb.stem), list(e.get('needs', [])),
-                                   {p: dict(e.get(p, {})) for p in PROFILES[1:]}, dict(e.get('anchors', {})))
+                                   {p: dict(e.get(p, {})) for p in PROFILES[1:]}, dict(e.get('anchors', {})),
+                                   list(e.get('headline', [])))
     for name in reg:
         if name not in exps: raise CmrnbError(f"{toml_path}: [{name}] has no notebook {name}.ipynb")
     return {n: exps[n] for n in _dependency_order(exps)}
@@ -226,7 +228,7 @@ def run_experiment(name:str, # experiment (notebook stem)
 
 # %% ../nbs/90_experiments.ipynb #e9b1c781
 def reproduce(profile:str='quick', only:list|None=None, device=None, runs_dir=None, exp_dir=None,
-              figures_dir=None)->list:
+              figures_dir=None, readme=None)->list:
     "Run experiments in dependency order, keep going past failures, then write the report. Returns the `RunResult`s."
     registry = load_registry(exp_dir)
     unknown = sorted(set(only or []) - set(registry))
@@ -240,7 +242,7 @@ def reproduce(profile:str='quick', only:list|None=None, device=None, runs_dir=No
         r = run_experiment(n, profile, device=device, runs_dir=root, registry=registry)
         print(f"    {'ok' if r.ok else 'FAILED: ' + r.error} in {r.wall_s:.0f} s -> {r.path}", flush=True)
         results.append(r)
-    write_report(profile, runs_dir=root, exp_dir=exp_dir, figures_dir=figures_dir)
+    write_report(profile, runs_dir=root, exp_dir=exp_dir, figures_dir=figures_dir, readme=readme)
     return results
 
 # %% ../nbs/90_experiments.ipynb #c63e4910
@@ -256,18 +258,35 @@ def _fmt(v):
     return str(v)
 
 # %% ../nbs/90_experiments.ipynb #7100ae6b
-def write_report(profile:str='quick', runs_dir=None, exp_dir=None, figures_dir=None)->Path:
+def _summary(rows:list, profile:str)->list:
+    "Markdown lines of the summary table: one row per headline result."
+    if not rows: return []
+    return [f"Headline results of the newest `{profile}` runs (all results, figures and provenance: `figures/REPORT.md`).", "",
+            "| experiment | result | ours | published |", "|---|---|---|---|"] + \
+           [f"| {n} | {k} | {_fmt(v)} | {_fmt(a) if a is not None else ''} |" for n, k, v, a in rows] + [""]
+
+README_MARKERS = ('<!-- results:start -->', '<!-- results:end -->')
+
+def _update_readme(readme:Path, summary:list):
+    "Replace what stands between the README's result markers by `summary` (untouched when the markers are missing)."
+    text = readme.read_text(); a, b = README_MARKERS
+    if a not in text or b not in text: return
+    head, rest = text.split(a, 1); tail = rest.split(b, 1)[1]
+    with atomic_write(readme, 'w') as f: f.write(head + a + '\n' + '\n'.join(summary) + b + tail)
+
+def write_report(profile:str='quick', runs_dir=None, exp_dir=None, figures_dir=None,
+                 readme=None, # a README whose text between README_MARKERS gets the summary table; None: none
+                )->Path:
     "Write `figures/REPORT.md` (and copy each experiment's figures and JSON) from the newest run folders."
     registry = load_registry(exp_dir)
     fig_root = Path(figures_dir or repo_root()/'figures'); fig_root.mkdir(parents=True, exist_ok=True)
-    lines = [f"# cmrnb results ({profile} profile)", "",
-             "Written by `cmrnb reproduce` from run folders only; each section names its run, device and git SHA.",
-             "Published values are anchors to compare with, measured on other data (UK Biobank), not targets.", ""]
+    lines, rows = [], []
     for name, exp in registry.items():
         run = latest_run(name, profile, runs_dir)
         lines += [f"## {exp.title} (`{name}`)", ""]
         if run is None: lines += [f"No successful `{profile}` run yet.", ""]; continue
         res = json.loads((run/'results.json').read_text()); prov = json.loads((run/'provenance.json').read_text())
+        rows += [(name, k, res[k], exp.anchors.get(k, {}).get('value')) for k in exp.headline if k in res]
         dst = fig_root/name
         if dst.exists(): shutil.rmtree(dst)
         shutil.copytree(run/'figures', dst/'figures') if (run/'figures').exists() else dst.mkdir(parents=True)
@@ -279,6 +298,11 @@ def write_report(profile:str='quick', runs_dir=None, exp_dir=None, figures_dir=N
             lines.append(f"| {k} | {_fmt(v)} | {_fmt(a['value']) if 'value' in a else ''} | {a.get('source', '')} |")
         lines.append("")
         lines += [f"![{p.stem}]({name}/figures/{p.name})" for p in sorted((dst/'figures').glob('*.png'))] + [""]
+    summary = _summary(rows, profile)
+    head = [f"# cmrnb results ({profile} profile)", "",
+            "Written by `cmrnb reproduce` from run folders only; each section names its run, device and git SHA.",
+            "Published values are anchors to compare with, measured on other data (UK Biobank), not targets.", ""]
     out = fig_root/'REPORT.md'
-    with atomic_write(out, 'w') as f: f.write('\n'.join(lines))
+    with atomic_write(out, 'w') as f: f.write('\n'.join(head + (["## Summary", ""] + summary if summary else []) + lines))
+    if readme is not None and Path(readme).exists(): _update_readme(Path(readme), summary)
     return out

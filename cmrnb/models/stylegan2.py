@@ -333,6 +333,12 @@ def _sync_grads(m:nn.Module, world:int):
         if p.grad is None: p.grad = torch.zeros_like(p)
         dist.all_reduce(p.grad); p.grad /= world
 
+def _sync_buffers(m:nn.Module, world:int):
+    "Average floating-point buffers over ranks: each rank tracks `w_avg` from its own latents (no-op in one process)."
+    if world == 1: return
+    for b in m.buffers():
+        if b.is_floating_point(): dist.all_reduce(b); b /= world
+
 # %% ../../nbs/30_models.stylegan2.ipynb #37ea4531
 def train_stylegan2(frames, # [N, 1, H, W] tensor in [0, 1], or a dataset of [1, H, W] frames
                     cfg:StyleGAN2Config, # architecture; H = W = cfg.resolution
@@ -383,4 +389,5 @@ def _train_step(G, D, real, opt_G, opt_D, amp, mixing_prob:float, r1_gamma:float
         with amp: r1 = r1_penalty(D, real).mean()
         ld = ld + r1 * (r1_gamma / 2) * r1_every; stats['r1'] = r1.item()
     opt_D.zero_grad(set_to_none=True); ld.backward(); _sync_grads(D, world); opt_D.step()
+    _sync_buffers(G, world)
     return stats

@@ -83,10 +83,26 @@ def _dependency_order(exps:dict)->list:
     return order
 
 # %% ../nbs/90_experiments.ipynb #8b67171d
+def _assigned_names(path)->list:
+    "Names assigned at the top level of the notebook's `parameters` cell (read with `ast`, no kernel)."
+    import ast
+    nb = nbformat.read(str(path), as_version=4)
+    cells = [c for c in nb.cells if c.cell_type == 'code' and 'parameters' in c.metadata.get('tags', [])]
+    if not cells: return []
+    names = []
+    for node in ast.parse(cells[0].source).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        names += [t.id for t in targets if isinstance(t, ast.Name)]
+    return names
+
 def notebook_parameters(path)->dict:
-    "name -> (type name, default) from the notebook's `parameters` cell."
+    "name -> (type name, default) from the notebook's `parameters` cell; a line papermill cannot parse is an error."
     import papermill as pm
-    return {k: (v['inferred_type_name'], v['default']) for k, v in pm.inspect_notebook(str(path)).items()}
+    found = {k: (v['inferred_type_name'], v['default']) for k, v in pm.inspect_notebook(str(path)).items()}
+    lost = [n for n in _assigned_names(path) if n not in found]
+    if lost: raise CmrnbError(f"{path}: papermill cannot parse the parameters {', '.join(lost)} (a comment holding '=' "
+                              "or parentheses is a common cause); rewrite those lines as `name: type = value  # comment`")
+    return found
 
 def _coerce(key, value, type_name):
     if type_name == 'bool':

@@ -224,7 +224,7 @@ def run_experiment(name:str, # experiment (notebook stem)
     values['out_dir'] = str(out.resolve())
     defaults = notebook_parameters(exp.path)
     seed = values.get('seed', defaults.get('seed', (None, None))[1])
-    save_json({'experiment': name, 'profile': profile, 'parameters': values}, out/'parameters.json')
+    save_json({'experiment': name, 'profile': profile, 'overrides': dict(params or {}), 'parameters': values}, out/'parameters.json')
     prov = {**provenance(device), 'seed': seed, 'started': datetime.datetime.now().isoformat(timespec='seconds'),
             'command': ' '.join(sys.argv)}
     env_before = os.environ.get('CMRNB_DEVICE')
@@ -262,11 +262,16 @@ def reproduce(profile:str='quick', only:list|None=None, device=None, runs_dir=No
     return results
 
 # %% ../nbs/90_experiments.ipynb #c63e4910
+def _overridden(run:Path)->bool:
+    "Whether a run changed its profile's parameters on the command line."
+    f = run/'parameters.json'
+    return f.exists() and bool(json.loads(f.read_text()).get('overrides'))
+
 def latest_run(name:str, profile:str, runs_dir=None)->Path|None:
-    "The newest successful run folder of an experiment at a profile."
+    "The newest successful run folder of an experiment at a profile, as the profile defines it (no parameter overrides)."
     root = Path(runs_dir or repo_root()/'runs')
     done = [p for p in sorted(root.glob(f'*-{name}-{profile}*')) if (p/'results.json').exists()
-            and p.name.split('-', 2)[2].rsplit('-' + profile, 1)[0] == name]
+            and p.name.split('-', 2)[2].rsplit('-' + profile, 1)[0] == name and not _overridden(p)]
     return done[-1] if done else None
 
 def _fmt(v):

@@ -66,7 +66,7 @@ def crop_frames(img:torch.Tensor, # [B, T, H, W] frames (any float dtype)
 class TrackerConfig:
     "What defines a trained tag tracker."
     crop: int = 64                  # network input side (pixels)
-    extent: float = 1.6             # crop half-width, in mean epicardial radii at ED
+    extent: float = 1.15            # crop half-width, in mean epicardial radii at ED
     channels: tuple = (16, 32, 64, 128)   # CNN widths, one stride-2 stage each
     feat: int = 256                 # per-frame feature size
     hidden: int = 128               # GRU width (each direction)

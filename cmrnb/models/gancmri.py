@@ -50,7 +50,7 @@ class GANcMRIConfig:
     proj_steps_next: int = 100      # steps for each later frame, warm-started from the previous one
     proj_batch: int = 64            # videos projected together
     w_stats_n: int = 10_000         # samples of W for its mean and spread (StyleGAN2: 10 000)
-    proj_encoder: str = 'full'      # '': SSIM + MSE loss; a segmenter preset: plus the features of that trained segmenter's encoder
+    proj_encoder: str = ''          # '': SSIM + MSE loss; a segmenter preset: plus the features of that trained segmenter's encoder
     n_pca: int = 32                 # PCA components removed from the F2F transitions
     seed: int = 0
 
@@ -75,11 +75,11 @@ GANCMRI_PRESETS = {
     'smoke': dict(n_subjects=16, n_test=4, n_frames=8, resolution=32, fov=260., pose=False, condition='healthy',
                   gan=dict(resolution=32, z_dim=64, w_dim=64, channel_base=512, channel_max=32, n_mapping=2),
                   train_steps=60, batch_size=8, lr=0.0025, r1_gamma=0.01, n_project=0, proj_steps_first=30,
-                  proj_steps_next=8, proj_batch=64, w_stats_n=2000, proj_encoder=''),
+                  proj_steps_next=8, proj_batch=64, w_stats_n=2000),
     'quick': dict(n_subjects=96, n_test=32, n_frames=20, resolution=64, fov=260., pose=False, condition='',
                   gan=dict(resolution=64, z_dim=64, w_dim=64, channel_base=1024, channel_max=64, n_mapping=2),
                   train_steps=400, batch_size=16, lr=0.0025, r1_gamma=0.05, n_project=32, proj_steps_first=100,
-                  proj_steps_next=15, proj_batch=32, w_stats_n=5000, proj_encoder='quick'),
+                  proj_steps_next=15, proj_batch=32, w_stats_n=5000),
     'full': dict(),   # the dataclass defaults: 256 x 256 x 50, StyleGAN2 config F, 1000-step projections
 }
 

@@ -11,6 +11,7 @@ import numpy as np, pandas as pd, torch
 from ..core import ArtifactCache, DataError, assert_shape, get_device, seed_everything, save_checkpoint, load_checkpoint, save_json
 from ..data.study import LV, MYO, RV
 from ..data.phantom import sample_subject, lax_cine, CONDITIONS
+from . import stylegan2
 from .stylegan2 import StyleGAN2Config, Generator, Discriminator, train_stylegan2
 from .projector import project_video, project, w_stats
 from .trajectories import (ed_es_direction, f2f_directions, start_point, ed_es_latents, f2f_latents,
@@ -193,7 +194,7 @@ def trained_gan(cfg:GANcMRIConfig|str, cache:ArtifactCache|None=None, device=Non
         save_checkpoint({'G_ema': out['G_ema'].cpu().state_dict(), 'gan': asdict(cfg.gan)}, folder/'G_ema.pt')
         for f in ('metrics.jsonl', 'training_options.json'): shutil.copy(work/f, folder/f)
         shutil.rmtree(work)
-    code = (Generator, Discriminator, train_stylegan2, _build_data, _render)
+    code = (stylegan2, _build_data, _render)          # the whole StyleGAN2 module: its training step and losses too
     folder = cache.get_or_build('gancmri-gan', cfg.gan_key(), build, code=code)
     return _load_G(folder/'G_ema.pt', device), folder
 

@@ -223,7 +223,8 @@ def trained_segmenter(cfg:SegConfig|str='smoke', # a config, or a preset name
     def build(folder):
         x, y = training_slices(training_studies(cfg), cfg)
         train_segmenter(x, y, cfg, folder, device=device, progress=progress)
-    folder = (cache or ArtifactCache()).get_or_build('segmenter', cfg, build, code=(SegNet, _Up, CardiacEncoder, train_segmenter, augment))
+    folder = (cache or ArtifactCache()).get_or_build('segmenter', cfg, build, code=(SegNet, _Up, CardiacEncoder, train_segmenter, augment,
+                                                                      training_slices, to_network, training_studies, phantom_studies))
     net, cfg = load_segmenter(folder/'segnet.pt', device)
     return net, cfg, folder/'segnet.pt'
 

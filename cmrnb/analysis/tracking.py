@@ -231,8 +231,10 @@ def trained_tracker(cfg:TrackerConfig|str='smoke', # a config, or a preset name
     "The tracker trained for `cfg`, from the artifact cache when it was trained before."
     from cmrnb.core import ArtifactCache
     cfg = tracker_config(cfg)
+    code = (canonical_frame, to_canonical, crop_frames, _stage, TrackerNet, phantom_tagging, _sequences, phantom_sequences,
+            tracking_loss, _augment, train_tracker)                # editing any of them retrains
     folder = (cache or ArtifactCache()).get_or_build(
-        'tracker', cfg, lambda f: train_tracker(cfg, f, device=device, workers=workers, progress=progress))
+        'tracker', cfg, lambda f: train_tracker(cfg, f, device=device, workers=workers, progress=progress), code=code)
     net, cfg = load_tracker(folder/'tracker.pt', device)
     return net, cfg, folder/'tracker.pt'
 

@@ -10,7 +10,8 @@ import numpy as np, torch
 from ..core import ArtifactCache
 from ..data.phantom import sample_subject, tagged_cine, CONDITIONS
 from ..data.datasets import subject_split
-from .mcvae import MCVAEConfig, MCVAE, train_mcvae, load_mcvae
+from . import mcvae
+from .mcvae import MCVAEConfig, train_mcvae, load_mcvae
 
 # %% auto #0
 __all__ = ['FIRST_SEED', 'paired_study', 'paired_studies', 'split_ids', 'as_pairs', 'trained_tagging_mcvae']
@@ -47,5 +48,5 @@ def trained_tagging_mcvae(cfg:MCVAEConfig, d:dict, steps:int, batch_size:int, lr
         data = as_pairs(paired_studies(split_ids(d)[0], d, workers), cfg.channels)
         train_mcvae(data, cfg, folder/'model', steps=steps, batch_size=batch_size, lr=lr, seed=d['seed'],
                     ckpt_every=steps, log_every=max(steps // 50, 1))
-    folder = ArtifactCache().get_or_build('mcvae_tagging', key, build, code=(MCVAE, train_mcvae))
+    folder = ArtifactCache().get_or_build('mcvae_tagging', key, build, code=(mcvae, paired_study, as_pairs))   # the whole model module
     return load_mcvae(folder/'model'), folder

@@ -4,7 +4,6 @@
 
 # %% ../../nbs/23_analysis.harp.ipynb #7c4b68b9
 from __future__ import annotations
-import time
 import numpy as np
 from scipy import ndimage
 from ..core import DataError

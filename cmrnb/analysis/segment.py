@@ -5,24 +5,23 @@
 # %% ../../nbs/21_analysis.segment.ipynb #81285085
 from __future__ import annotations
 import math
-from dataclasses import dataclass, asdict, field
+from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
 import torch, torch.nn.functional as F
 from torch import nn
-from scipy import ndimage
 from monai.networks.blocks import Convolution
 from monai.losses import DiceCELoss
 from ..core import assert_shape, get_device, save_checkpoint, load_checkpoint, CheckpointError, DataError, data_root, ArtifactCache
-from ..data.study import Study, BG, LV, MYO, RV, LA, RA
+from ..data.study import Study, LV, MYO, RV, LA, RA
 from ..data.prep import resample, crop_roi, heart_center
 from ..metrics.features import CardiacEncoder
 from ..train import TrainLoop
 
 # %% auto #0
-__all__ = ['SEG_PRESETS', 'CONDITIONS', 'SegNet', 'SegConfig', 'to_network', 'training_slices', 'augment', 'train_segmenter',
-           'load_segmenter', 'segment', 'acdc_split', 'seg_config', 'phantom_studies', 'training_studies',
-           'trained_segmenter', 'evaluate_segmenter']
+__all__ = ['SEG_PRESETS', 'CONDITIONS', 'SegNet', 'SegConfig', 'to_network', 'network_frames', 'training_slices', 'augment',
+           'train_segmenter', 'load_segmenter', 'segment', 'acdc_split', 'seg_config', 'phantom_studies',
+           'training_studies', 'trained_segmenter', 'evaluate_segmenter']
 
 # %% ../../nbs/21_analysis.segment.ipynb #00182798
 class _Up(nn.Module):
@@ -67,11 +66,22 @@ class SegConfig:
     phantom_frames: int = 6       # frames per phantom cine
     acdc_train: tuple = ()        # ACDC patient ids used for training (from ../shared/data when present)
 
+def _resampled_center(center, s:Study, r:Study)->tuple:
+    "(row, column) in study `s`'s grid -> the same point in the grid of its resampled copy `r`."
+    return tuple(c * s.spacing[i + 1] / r.spacing[i + 1] for i, c in enumerate(center))
+
 def to_network(s:Study, cfg:SegConfig, center=None)->Study:
     "Resample to `cfg.spacing` and crop `cfg.size` pixels around `center` (default: `heart_center`)."
     r = resample(s, spacing=(cfg.spacing, cfg.spacing))
-    if center is not None: center = tuple(c * s.spacing[i + 1] / r.spacing[i + 1] for i, c in enumerate(center))
-    return crop_roi(r, cfg.size, center)
+    return crop_roi(r, cfg.size, None if center is None else _resampled_center(center, s, r))
+
+def network_frames(img:np.ndarray, # [..., H, W] frames or slices, any leading dimensions
+                   spacing, # in-plane (dy, dx) mm, or (dz, dy, dx)
+                   cfg:SegConfig)->np.ndarray: # [N, 1, size, size] float32, N = product of the leading dimensions
+    "Frames as the segmentation network (and its encoder, cFID's extractor) sees them: at `cfg.spacing`, centre-cropped."
+    a = np.ascontiguousarray(img, dtype=np.float32); H, W = a.shape[-2:]
+    n = to_network(Study(a.reshape(-1, 1, H, W), (1., *tuple(spacing)[-2:])), cfg, center=((H - 1) / 2, (W - 1) / 2))
+    return n.image.reshape(-1, 1, cfg.size, cfg.size)
 
 # %% ../../nbs/21_analysis.segment.ipynb #fefc30c4
 def training_slices(studies:list, cfg:SegConfig)->tuple[torch.Tensor, torch.Tensor]:
@@ -133,7 +143,7 @@ def load_segmenter(path, device=None)->tuple[SegNet, SegConfig]:
     except RuntimeError as e: raise CheckpointError(path, f"weights do not fit SegNet{cfg.channels}: {str(e).splitlines()[0][:200]}") from None
     return net.eval().to(get_device(device)), cfg
 
-# %% ../../nbs/21_analysis.segment.ipynb #51cd1228
+# %% ../../nbs/21_analysis.segment.ipynb #d4d74300
 @torch.no_grad()
 def _predict(net:SegNet, cfg:SegConfig, s:Study, r:Study, center:tuple, batch:int)->np.ndarray:
     "Label map [T, Z, H, W] of `s` predicted on the crop of its resampled copy `r` around `center` (in `r`'s grid)."
@@ -157,10 +167,9 @@ def segment(net:SegNet, cfg:SegConfig, s:Study,
             batch:int=64)->Study:
     "The study with `mask` predicted by `net` on every frame and slice (in the study's own grid)."
     r = resample(s.replace(mask=None), spacing=(cfg.spacing, cfg.spacing))
-    to_r = lambda c: tuple(v * s.spacing[i + 1] / r.spacing[i + 1] for i, v in enumerate(c))
-    mask = _predict(net, cfg, s, r, heart_center(r) if center is None else to_r(center), batch)
+    mask = _predict(net, cfg, s, r, heart_center(r) if center is None else _resampled_center(center, s, r), batch)
     if recentre and np.isin(mask, (LV, MYO, RV)).any():
-        mask = _predict(net, cfg, s, r, to_r(heart_center(s.replace(mask=mask, labelled=None))), batch)
+        mask = _predict(net, cfg, s, r, _resampled_center(heart_center(s.replace(mask=mask, labelled=None)), s, r), batch)
     return s.replace(mask=mask, labelled=None, meta={**s.meta, 'mask_source': 'cmrnb segmenter'})
 
 # %% ../../nbs/21_analysis.segment.ipynb #e2e40bc8

@@ -4,12 +4,13 @@
 
 # %% ../../nbs/22_analysis.strain.ipynb #da5dfe92
 from __future__ import annotations
+import time
 import numpy as np
-from ..core import DataError
+from ..core import CmrnbError, DataError
 
 # %% auto #0
-__all__ = ['N_RADIALS', 'N_LAYERS', 'N_LANDMARKS', 'landmark_grid', 'ring_landmarks', 'ed_landmarks', 'green_lagrange',
-           'landmark_strain', 'study_strain', 'peak_strain', 'strain_curves_plot']
+__all__ = ['N_RADIALS', 'N_LAYERS', 'N_LANDMARKS', 'landmark_grid', 'ring_landmarks', 'ed_landmarks', 'track_studies',
+           'green_lagrange', 'landmark_strain', 'study_strain', 'peak_strain', 'strain_curves_plot']
 
 # %% ../../nbs/22_analysis.strain.ipynb #802c9ab6
 N_RADIALS, N_LAYERS = 24, 7
@@ -50,13 +51,25 @@ def ed_landmarks(study, # a tagging Study: image [T, S, H, W]
     return np.asarray(landmarks_ed)
 
 # %% ../../nbs/22_analysis.strain.ipynb #d34ffdc6
+def track_studies(track_fn, # study -> landmarks [T, S, 168, 2] (e.g. `harp_track_study`, or `track` with a net)
+                  studies:list)->tuple: # (landmarks per study, None where it failed; frames per second; ['study: fault'])
+    "Track every study, skipping and reporting those the tracker fails on; time the others."
+    lms, failed, frames, secs = [], [], 0, 0.
+    for s in studies:
+        t0 = time.perf_counter()
+        try: lms.append(track_fn(s))
+        except CmrnbError as e: lms.append(None); failed.append(f"{s.subject or s.source}: {e}"); continue
+        secs += time.perf_counter() - t0; frames += s.image.shape[0] * s.image.shape[1]
+    return lms, frames / max(secs, 1e-9), failed
+
+# %% ../../nbs/22_analysis.strain.ipynb #8ba2f8d2
 def green_lagrange(L:np.ndarray, # [T, ...] segment lengths over time
                    ref:int=0, # reference frame (ED)
                   )->np.ndarray: # [T, ...] strain, 0 at the reference frame
     "Green-Lagrange strain 1/2 (L_t^2 / L_ref^2 - 1) of segment lengths over time."
     return 0.5 * (L ** 2 / L[ref] ** 2 - 1)
 
-# %% ../../nbs/22_analysis.strain.ipynb #8ba2f8d2
+# %% ../../nbs/22_analysis.strain.ipynb #28bca562
 def _lengths(landmarks, spacing, where):
     "Radial lengths [T, S, 24] and circumferential segment lengths [T, S, 7, 24], in mm."
     lm = np.asarray(landmarks, dtype=float)
@@ -73,7 +86,7 @@ def _lengths(landmarks, spacing, where):
     if (Lr[0] <= 0).any() or (Lc[0] <= 0).any(): raise DataError(where, "coincident landmarks at the reference frame")
     return Lr, Lc
 
-# %% ../../nbs/22_analysis.strain.ipynb #29b9810e
+# %% ../../nbs/22_analysis.strain.ipynb #041d4247
 def landmark_strain(landmarks:np.ndarray, # [T, S, 168, 2] (x, y) pixels, frame 0 = ED
                     spacing, # (dy, dx) or (dz, dy, dx) mm
                     ref:int=0, # reference frame

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/24_analysis.tracking.ipynb #b87dc71b
 from __future__ import annotations
-import math, os, time
+import math, os
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
@@ -231,7 +231,7 @@ def trained_tracker(cfg:TrackerConfig|str='smoke', # a config, or a preset name
     "The tracker trained for `cfg`, from the artifact cache when it was trained before."
     from cmrnb.core import ArtifactCache
     cfg = tracker_config(cfg)
-    code = (canonical_frame, to_canonical, crop_frames, _stage, TrackerNet, phantom_tagging, _sequences, phantom_sequences,
+    code = (canonical_frame, _rot, to_canonical, crop_frames, _stage, TrackerNet, phantom_tagging, _sequences, phantom_sequences,
             tracking_loss, _augment, train_tracker)                # editing any of them retrains
     folder = (cache or ArtifactCache()).get_or_build(
         'tracker', cfg, lambda f: train_tracker(cfg, f, device=device, workers=workers, progress=progress), code=code)

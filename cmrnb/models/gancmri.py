@@ -4,18 +4,18 @@
 
 # %% ../../nbs/33_models.gancmri.ipynb #2054aa65
 from __future__ import annotations
-import dataclasses, os, shutil
+import os, shutil
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np, pandas as pd, torch
-from ..core import ArtifactCache, DataError, assert_shape, get_device, seed_everything, save_checkpoint, load_checkpoint, save_json
-from ..data.study import LV, MYO, RV
+from ..core import ArtifactCache, get_device, seed_everything, save_checkpoint, load_checkpoint
+from ..data.study import LV
 from ..data.phantom import sample_subject, lax_cine, CONDITIONS
 from . import stylegan2
-from .stylegan2 import StyleGAN2Config, Generator, Discriminator, train_stylegan2
+from .stylegan2 import StyleGAN2Config, Generator, train_stylegan2
 from .projector import project_video, project, w_stats
 from .trajectories import (ed_es_direction, f2f_directions, start_point, ed_es_latents, f2f_latents,
-                                       synthesize, pca_residual)
+                                       synthesize)
 
 # %% auto #0
 __all__ = ['GANCMRI_PRESETS', 'default_n_pca', 'GANcMRIConfig', 'gancmri_config', 'VideoSet', 'phantom_videos', 'trained_gan',

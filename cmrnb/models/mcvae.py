@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
-from ..core import n_params, assert_shape, save_json, load_checkpoint, seed_everything, get_device, DataError, CheckpointError
+from ..core import assert_shape, save_json, load_checkpoint, seed_everything, get_device, DataError, CheckpointError
 from ..train import TrainLoop, dist_info
 
 # %% auto #0

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 import torch, torch.nn.functional as F, torch.distributed as dist
 from torch import nn
-from ..core import n_params, assert_shape, get_device, seed_everything, save_json, DataError
+from ..core import assert_shape, get_device, seed_everything, save_json, DataError
 from ..train import TrainLoop
 
 # %% auto #0

@@ -4,7 +4,6 @@
 
 # %% ../../nbs/32_models.trajectories.ipynb #9b5a20e3
 from __future__ import annotations
-import math
 import numpy as np
 import torch
 from ..core import DataError

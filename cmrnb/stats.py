@@ -4,7 +4,6 @@
 
 # %% ../nbs/15_stats.ipynb #b321a788
 from __future__ import annotations
-import warnings
 import numpy as np
 import pandas as pd
 from scipy import stats as sps

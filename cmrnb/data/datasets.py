@@ -10,7 +10,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import torch
 from scipy import ndimage
-from ..core import DataError, assert_shape, save_json
+from ..core import DataError, save_json
 from .study import Study
 from .prep import resample_time
 

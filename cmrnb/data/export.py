@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 from ..core import CmrnbError, DataError, atomic_write, save_json
-from .study import Study, validate, LABELS, DEMOGRAPHICS, LV, MYO, RV
+from .study import Study, validate, LABELS, DEMOGRAPHICS
 from .io import save_nifti
 from ..analysis.phenotypes import volumes, sax_phenotypes, detect_es
 

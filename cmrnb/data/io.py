@@ -10,7 +10,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 import nibabel as nib
 from ..core import DataError, atomic_write
-from .study import Study, validate, LABELS, DEMOGRAPHICS, BG, LV, MYO, RV, LA, RA
+from .study import Study, validate, LABELS, DEMOGRAPHICS, BG, LV, MYO, RV
 
 # %% auto #0
 __all__ = ['ACDC_LABELS', 'MNMS_LABELS', 'CANONICAL_LABELS', 'ACDC_KEYS', 'Nifti', 'load_nifti', 'save_nifti', 'scale_intensity',
@@ -380,7 +380,6 @@ def write_dicom_series(image:np.ndarray, # [T, Z, H, W] raw intensities (stored 
                        iop=(1., 0, 0, 0, 1., 0), # ImageOrientationPatient
                        origin=(0., 0, 0), frame_ms:float=40.)->Path:
     "Write a cine as a DICOM series (one file per slice and phase; instance n = z * T + t + 1), for tests and tools."
-    import pydicom
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, generate_uid, MRImageStorage
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True); T, Z, H, W = image.shape

@@ -5,7 +5,7 @@
 # %% ../../nbs/02_data.phantom.ipynb #a9de01e8
 from __future__ import annotations
 import math, os
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 import numpy as np

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/12_metrics.similarity.ipynb #a6ee0d61
 from __future__ import annotations
-import functools, math, warnings
+import functools, warnings
 import numpy as np
 import torch
 import torch.nn.functional as F

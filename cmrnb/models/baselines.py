@@ -6,13 +6,12 @@
 from __future__ import annotations
 import math
 from dataclasses import dataclass
-import numpy as np
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
 from monai.networks.blocks import Convolution
 from ..core import assert_shape, get_device
 from ..train import TrainLoop
-from .ldm import pad_to, to_channels, cine_channels, normalise_conditions, _loop_kw
+from .ldm import pad_to, _loop_kw
 
 # %% auto #0
 __all__ = ['fold_slices', 'unfold_slices', 'BaselineConfig', 'Encoder3d', 'Decoder3d', 'split_output', 'as_input', 'to_arrays',

@@ -5,8 +5,7 @@
 # %% ../../nbs/50_models.ldm.ipynb #d2265711
 from __future__ import annotations
 import math
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, field
 import numpy as np
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
@@ -14,7 +13,7 @@ from monai.networks.nets import AutoencoderKL, DiffusionModelUNet
 from monai.networks.schedulers import DDIMScheduler
 from monai.inferers import DiffusionInferer
 from ..core import DataError, assert_shape, get_device
-from ..data.study import Study, DEMOGRAPHICS
+from ..data.study import DEMOGRAPHICS
 from ..train import TrainLoop
 
 # %% auto #0

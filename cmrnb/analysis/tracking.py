@@ -86,9 +86,9 @@ class TrackerConfig:
 tracker_presets = {   # network sizes and budgets named by the experiment profiles
     'smoke': dict(crop=32, channels=(8, 16, 32, 32), feat=64, hidden=32, steps=80, batch_size=4, subjects=4,
                   n_frames=8, size=64),
-    'quick': dict(crop=48, channels=(8, 16, 32, 64), feat=128, hidden=64, steps=2000, batch_size=8, subjects=64,
+    'quick': dict(crop=48, channels=(8, 16, 32, 64), feat=128, hidden=64, steps=8000, batch_size=8, subjects=512,
                   n_frames=12),
-    'full': dict(crop=64, channels=(16, 32, 64, 128), feat=256, hidden=128, steps=20000, batch_size=32, subjects=600,
+    'full': dict(crop=64, channels=(16, 32, 64, 128), feat=256, hidden=128, steps=20000, batch_size=32, subjects=2000,
                  n_frames=20),
 }
 HELDOUT_SEED = 1_000_000   # phantom subjects from this seed on are never trained on

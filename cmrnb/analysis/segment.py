@@ -186,10 +186,10 @@ def acdc_split(root, # the acdc-training folder
     return sorted(train), sorted(test)
 
 # %% ../../nbs/21_analysis.segment.ipynb #41805d62
-SEG_PRESETS = {   # network sizes and training budgets named by the experiment profiles (quick: ~7 min on 2 CPU cores)
+SEG_PRESETS = {   # network sizes and training budgets named by the experiment profiles (quick: ~11 min on 2 CPU cores)
     'smoke': dict(size=64, spacing=3.0, channels=(8, 16, 32, 64), steps=40, batch_size=8, phantom_subjects=4, phantom_frames=2,
                   acdc_patients=5),
-    'quick': dict(size=96, spacing=2.0, steps=2500, batch_size=12, phantom_subjects=30, phantom_frames=4, acdc_patients=None),
+    'quick': dict(size=96, spacing=2.0, steps=4500, batch_size=12, phantom_subjects=30, phantom_frames=4, acdc_patients=None),
     'full': dict(size=128, spacing=1.5, steps=20000, batch_size=32, phantom_subjects=400, phantom_frames=10, acdc_patients=None),
 }
 CONDITIONS = ('healthy', 'DCM', 'HCM', 'MINF', 'RV')

@@ -4,16 +4,16 @@
 
 # %% ../nbs/00_core.ipynb #c0703ecc
 from __future__ import annotations
-import contextlib, hashlib, inspect, json, os, random, shutil, tempfile, dataclasses
+import contextlib, fcntl, hashlib, inspect, json, os, random, shutil, tempfile, dataclasses
 from pathlib import Path
 from typing import Any, Callable, Sequence
 import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['CmrnbError', 'DataError', 'CheckpointError', 'assert_shape', 'n_params', 'get_device', 'seed_everything', 'repo_root',
-           'data_root', 'atomic_write', 'save_json', 'save_checkpoint', 'load_checkpoint', 'config_hash',
-           'ArtifactCache']
+__all__ = ['CmrnbError', 'DataError', 'CheckpointError', 'WriteError', 'assert_shape', 'n_params', 'get_device',
+           'seed_everything', 'set_threads', 'repo_root', 'data_root', 'atomic_write', 'save_json', 'sha256_file',
+           'save_checkpoint', 'load_checkpoint', 'config_hash', 'ArtifactCache']
 
 # %% ../nbs/00_core.ipynb #d60b6fe2
 class CmrnbError(Exception):
@@ -25,11 +25,11 @@ class DataError(CmrnbError, ValueError):
         self.path, self.fault = str(path), fault
         super().__init__(f"{path}: {fault}")
 
-class CheckpointError(CmrnbError):
+class CheckpointError(DataError):
     "A checkpoint that cannot be loaded safely: names the file and why."
-    def __init__(self, path, fault:str):
-        self.path, self.fault = str(path), fault
-        super().__init__(f"{path}: {fault}")
+
+class WriteError(DataError, OSError):
+    "A file that could not be written (read-only folder, full disk): names the file and the system's reason."
 
 # %% ../nbs/00_core.ipynb #583fafb2
 def assert_shape(x, # a tensor or array
@@ -63,6 +63,20 @@ def seed_everything(seed:int):
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
 
+# %% ../nbs/00_core.ipynb #c01ee2b7
+def set_threads(n:int|None=None, # torch CPU threads; None: $CMRNB_THREADS, else 1; 0: one per core
+               )->int:
+    "Set torch's CPU thread count (and return it)."
+    if n is None:
+        v = os.environ.get('CMRNB_THREADS', '1')
+        try: n = int(v)
+        except ValueError: raise CmrnbError(f"CMRNB_THREADS={v!r} is not a whole number of threads") from None
+    if n < 0: raise CmrnbError(f"thread count {n} is negative")
+    torch.set_num_threads(n or os.cpu_count() or 1)
+    return torch.get_num_threads()
+
+set_threads()
+
 # %% ../nbs/00_core.ipynb #81ece590
 def repo_root()->Path:
     "The repository root: `$CMRNB_ROOT`, else the checkout holding the package, else the nearest folder up from here with `settings.ini`."
@@ -84,14 +98,18 @@ def data_root(required:bool=False # raise when the folder is absent
 @contextlib.contextmanager
 def atomic_write(path, # the file to (re)write
                  mode:str='wb'):
-    "Open a temporary file beside `path`; on success rename it to `path`, on error remove it."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    "Open a temporary file beside `path`; on success rename it to `path`, on error remove it. OS faults become `WriteError`."
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    except OSError as e: raise WriteError(path, f"cannot write here: {e.strerror or e}") from None
     try:
         with os.fdopen(fd, mode) as f: yield f
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
+        if isinstance(e, OSError) and not isinstance(e, CmrnbError): raise WriteError(path, f"cannot write: {e.strerror or e}") from None
         raise
 
 def save_json(obj, path):
@@ -107,15 +125,35 @@ def _json_default(o):
     raise TypeError(f"cannot write {type(o).__name__} as JSON")
 
 # %% ../nbs/00_core.ipynb #10a71177
+def sha256_file(path)->str:
+    "Hex SHA-256 of a file's bytes."
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
+    return h.hexdigest()
+
 def save_checkpoint(obj:dict, # tensors, state dicts, numbers, strings, lists and dicts
                     path):
-    "Save `obj` atomically with `torch.save`."
-    with atomic_write(path, 'wb') as f: torch.save(obj, f)
+    "Save `obj` atomically with `torch.save`, and its SHA-256 beside it in `<path>.sha256`."
+    path = Path(path)
+    try:
+        with atomic_write(path, 'wb') as f: torch.save(obj, f)
+    except RuntimeError as e:   # torch's zip writer reports a full disk as a RuntimeError
+        raise WriteError(path, f"cannot write the checkpoint (disk full?): {str(e).splitlines()[0][:160]}") from None
+    with atomic_write(path.with_name(path.name + '.sha256'), 'w') as f: f.write(sha256_file(path) + '\n')
 
-def load_checkpoint(path, map_location='cpu')->dict:
-    "Load a checkpoint written by `save_checkpoint`, never unpickling arbitrary objects."
+# %% ../nbs/00_core.ipynb #568fbd66
+def load_checkpoint(path, map_location='cpu',
+                    sha256:str|None=None, # expected checksum; None: the one `save_checkpoint` wrote beside the file
+                   )->dict:
+    "Load a checkpoint written by `save_checkpoint` after checking its SHA-256, never unpickling arbitrary objects."
     path = Path(path)
     if not path.is_file(): raise CheckpointError(path, "no such checkpoint file")
+    if sha256 is None:
+        side = path.with_name(path.name + '.sha256')
+        if not side.is_file(): raise CheckpointError(path, f"has no checksum file {side.name}: not written by cmrnb, or half written")
+        sha256 = side.read_text().strip()
+    if sha256_file(path) != sha256: raise CheckpointError(path, "SHA-256 does not match its checksum: the file was altered or damaged")
     try: obj = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:
         fault = str(e).strip().split('\n')[0][:200]
@@ -153,16 +191,24 @@ class ArtifactCache:
                      build:Callable[[Path], Any], # writes the artifact into the folder it is given
                      code:tuple=(), # classes/functions whose source defines the artifact: editing them rebuilds it
                     )->Path:
-        "The artifact's folder, calling `build(tmp_folder)` first when it is not cached yet."
-        dst = self.path(name, cfg, code)
+        "The artifact's folder, calling `build(work_folder)` first when it is not cached yet. A killed build resumes: the work folder is the same on the next call."
+        dst = self.path(name, cfg, code); work = dst.with_name(f'.{dst.name}.partial')
         if (dst/'.complete').exists(): return dst
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=f'.{dst.name}.'))
-        try:
-            build(tmp); save_json(cfg if not dataclasses.is_dataclass(cfg) else dataclasses.asdict(cfg), tmp/'config.json')
-            (tmp/'.complete').touch()
+        try: self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as e: raise WriteError(self.root, f"cannot create the artifact cache: {e.strerror or e}") from None
+        with _Lock(dst.with_name(f'.{dst.name}.lock')):
+            if (dst/'.complete').exists(): return dst          # built by another process meanwhile
+            work.mkdir(exist_ok=True)
+            build(work); save_json(cfg, work/'config.json'); (work/'.complete').touch()
             if dst.exists(): shutil.rmtree(dst)
-            os.replace(tmp, dst)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True); raise
+            os.replace(work, dst)
         return dst
+
+# %% ../nbs/00_core.ipynb #86c92acd
+@dataclasses.dataclass
+class _Lock:
+    "An exclusive lock on a file for the duration of a `with` block (one builder per artifact)."
+    path: Path
+    def __enter__(self):
+        self.f = open(self.path, 'w'); fcntl.flock(self.f, fcntl.LOCK_EX); return self
+    def __exit__(self, *exc): fcntl.flock(self.f, fcntl.LOCK_UN); self.f.close()

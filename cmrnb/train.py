@@ -4,7 +4,7 @@
 
 # %% ../nbs/80_train.ipynb #aa0b9b4d
 from __future__ import annotations
-import json, os
+import json, os, time
 from pathlib import Path
 import numpy as np
 import torch, torch.distributed as dist
@@ -57,7 +57,9 @@ class TrainLoop:
         self.rank, self.world = dist_info()
         self.progress, self.step, self._logged = progress and self.rank == 0, 0, {}
         self.ckpt_path, self.log_path = self.out_dir/'last.pt', self.out_dir/'metrics.jsonl'
+        self.elapsed = 0.0                                 # seconds spent training, summed over resumes
         if self.ckpt_path.exists(): self._resume()
+        elif self.rank == 0 and self.log_path.exists(): self.log_path.unlink()   # killed before the first checkpoint
 
     def ddp(self, model:nn.Module)->nn.Module:
         "`model` wrapped in DistributedDataParallel when running distributed, else `model` itself."
@@ -84,15 +86,16 @@ class TrainLoop:
 
     def __iter__(self):
         bar = tqdm(total=self.steps, initial=self.step, desc=self.desc, disable=not self.progress, leave=False)
+        t0 = time.perf_counter() - self.elapsed
         while self.step < self.steps:
             yield self.step
-            self.step += 1; bar.update(1)
+            self.step += 1; bar.update(1); self.elapsed = time.perf_counter() - t0
             if self._logged and (self.step % self.log_every == 0 or self.step == self.steps): self._write_log()
             if self.step % self.ckpt_every == 0 or self.step == self.steps: self.save()
         bar.close()
 
     def state_dict(self)->dict:
-        return {'step': self.step, 'rng': rng_state(),
+        return {'step': self.step, 'elapsed_s': self.elapsed, 'rng': rng_state(),
                 'modules': {k: m.state_dict() for k, m in self.modules.items()},
                 'optimizers': {k: o.state_dict() for k, o in self.optimizers.items()}}
 
@@ -109,18 +112,28 @@ class TrainLoop:
         ck = load_checkpoint(self.ckpt_path)
         missing = set(self.modules) - set(ck.get('modules', {})) | set(self.optimizers) - set(ck.get('optimizers', {}))
         if missing: raise CheckpointError(self.ckpt_path, f"has no state for {sorted(missing)}: written by another training set-up")
-        for k, m in self.modules.items(): m.load_state_dict(ck['modules'][k])
-        for k, o in self.optimizers.items(): o.load_state_dict(ck['optimizers'][k])
-        self.step = ck['step']; set_rng_state(ck['rng'])
+        if ck['step'] > self.steps: raise CheckpointError(self.ckpt_path, f"is at step {ck['step']}, beyond the {self.steps} steps asked for: "
+                                                          "another training budget wrote it; use another folder")
+        try:
+            for k, m in self.modules.items(): m.load_state_dict(ck['modules'][k])
+            for k, o in self.optimizers.items(): o.load_state_dict(ck['optimizers'][k])
+        except (RuntimeError, ValueError, KeyError) as e:
+            raise CheckpointError(self.ckpt_path, f"does not fit the {k!r} being trained (another architecture?): {str(e).splitlines()[0][:160]}") from None
+        self.step, self.elapsed = ck['step'], ck.get('elapsed_s', 0.0); set_rng_state(ck['rng'])
         if self.rank > 0:                                  # each rank resumes its own random stream
             own = load_checkpoint(self._rank_path)
             if own['step'] != self.step: raise CheckpointError(self._rank_path, f"is from step {own['step']}, last.pt from step {self.step}")
             set_rng_state(own['rng'])
         if self.rank == 0 and self.log_path.exists():   # drop log lines written after the checkpoint
-            keep = [l for l in self.log_path.read_text().splitlines() if json.loads(l)['step'] <= self.step]
+            keep = [l for l in self.log_path.read_text().splitlines() if _log_step(l) <= self.step]
             with atomic_write(self.log_path, 'w') as f: f.write(''.join(l + '\n' for l in keep))
 
     def _write_log(self):
         if self.rank != 0: return
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, 'a') as f: f.write(json.dumps({'step': self.step, **self._logged}) + '\n')
+        with open(self.log_path, 'a') as f: f.write(json.dumps({'step': self.step, 'time_s': round(self.elapsed, 2), **self._logged}) + '\n')
+
+def _log_step(line:str)->float:
+    "The step of a metrics.jsonl line; infinity for a line a kill left half-written (so it is dropped)."
+    try: return json.loads(line)['step']
+    except (ValueError, KeyError, TypeError): return float('inf')

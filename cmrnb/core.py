@@ -13,7 +13,7 @@ import torch
 # %% auto #0
 __all__ = ['CmrnbError', 'DataError', 'CheckpointError', 'WriteError', 'assert_shape', 'n_params', 'get_device',
            'seed_everything', 'set_threads', 'repo_root', 'data_root', 'atomic_write', 'save_json', 'sha256_file',
-           'save_checkpoint', 'load_checkpoint', 'config_hash', 'ArtifactCache']
+           'save_checkpoint', 'load_checkpoint', 'config_hash', 'config_from', 'ArtifactCache']
 
 # %% ../nbs/00_core.ipynb #d60b6fe2
 class CmrnbError(Exception):
@@ -169,6 +169,17 @@ def config_hash(cfg, # a dataclass, dict or other JSON-able config
     s = json.dumps(cfg, sort_keys=True, default=_json_default)
     return hashlib.sha256(s.encode()).hexdigest()[:n]
 
+# %% ../nbs/00_core.ipynb #6a58c4ab
+def config_from(cls, # a config dataclass
+                d:dict, # its fields as a checkpoint stores them (tuples come back as lists)
+                path)->Any:
+    "Rebuild a config dataclass from a checkpoint's dict; extra or missing fields are a `CheckpointError` naming `path`."
+    names = {f.name: f for f in dataclasses.fields(cls)}
+    extra, missing = sorted(set(d) - set(names)), sorted(set(names) - set(d))
+    if extra or missing: raise CheckpointError(path, f"its {cls.__name__} does not match the code's: " +
+                                               '; '.join(s for s in (extra and f"unknown fields {extra}", missing and f"missing fields {missing}") if s))
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+
 # %% ../nbs/00_core.ipynb #00158592
 def _source(obj)->str:
     "Source code of a class or function; its qualified name where no source file exists (e.g. defined in a notebook)."
@@ -190,9 +201,12 @@ class ArtifactCache:
                      cfg, # the config that determines it
                      build:Callable[[Path], Any], # writes the artifact into the folder it is given
                      code:tuple=(), # classes/functions whose source defines the artifact: editing them rebuilds it
+                     rebuild:bool=False, # discard a cached or partly built artifact and build it from scratch
                     )->Path:
         "The artifact's folder, calling `build(work_folder)` first when it is not cached yet. A killed build resumes: the work folder is the same on the next call."
         dst = self.path(name, cfg, code); work = dst.with_name(f'.{dst.name}.partial')
+        if rebuild:
+            for p in (dst, work): shutil.rmtree(p, ignore_errors=True)
         if (dst/'.complete').exists(): return dst
         try: self.root.mkdir(parents=True, exist_ok=True)
         except OSError as e: raise WriteError(self.root, f"cannot create the artifact cache: {e.strerror or e}") from None

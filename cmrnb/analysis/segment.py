@@ -12,16 +12,17 @@ import torch, torch.nn.functional as F
 from torch import nn
 from monai.networks.blocks import Convolution
 from monai.losses import DiceCELoss
-from ..core import assert_shape, get_device, save_checkpoint, load_checkpoint, CheckpointError, DataError, data_root, ArtifactCache
+from ..core import assert_shape, get_device, save_checkpoint, load_checkpoint, config_from, CheckpointError, DataError, data_root, ArtifactCache
 from ..data.study import Study, LV, MYO, RV, LA, RA
 from ..data.prep import resample, crop_roi, heart_center
 from ..metrics.features import CardiacEncoder
 from ..train import TrainLoop
 
 # %% auto #0
-__all__ = ['SEG_PRESETS', 'CONDITIONS', 'SegNet', 'SegConfig', 'to_network', 'network_frames', 'training_slices', 'augment',
-           'train_segmenter', 'load_segmenter', 'segment', 'acdc_split', 'seg_config', 'phantom_studies',
-           'training_studies', 'trained_segmenter', 'evaluate_segmenter']
+__all__ = ['SEG_PRESETS', 'CONDITIONS', 'SEGMENTER', 'SCORED_PHENOTYPES', 'SegNet', 'SegConfig', 'to_network', 'network_frames',
+           'training_slices', 'augment', 'train_segmenter', 'load_segmenter', 'segment', 'acdc_split', 'seg_config',
+           'phantom_studies', 'training_studies', 'segmenter_checkpoint', 'trained_segmenter', 'evaluate_segmenter',
+           'score_sax', 'summarise_scores']
 
 # %% ../../nbs/21_analysis.segment.ipynb #00182798
 class _Up(nn.Module):
@@ -133,11 +134,12 @@ def train_segmenter(x:torch.Tensor, # images [N, 1, S, S]
     return net.eval()
 
 # %% ../../nbs/21_analysis.segment.ipynb #72910cd4
-def load_segmenter(path, device=None)->tuple[SegNet, SegConfig]:
+def load_segmenter(path, device=None, sha256:str|None=None, # expected checksum (shipped weights); None: the file's own
+                  )->tuple[SegNet, SegConfig]:
     "A trained `SegNet` and its `SegConfig` from `segnet.pt` (weights only)."
-    ck = load_checkpoint(path)
+    ck = load_checkpoint(path, sha256=sha256)
     if 'model' not in ck or 'config' not in ck: raise CheckpointError(path, "is not a cmrnb segmenter (needs 'model' and 'config')")
-    c = ck['config']; cfg = SegConfig(**{**c, 'channels': tuple(c['channels']), 'acdc_train': tuple(c['acdc_train'])})
+    cfg = config_from(SegConfig, ck['config'], path)
     net = SegNet(6, cfg.channels)
     try: net.load_state_dict(ck['model'])
     except RuntimeError as e: raise CheckpointError(path, f"weights do not fit SegNet{cfg.channels}: {str(e).splitlines()[0][:200]}") from None
@@ -224,18 +226,50 @@ def training_studies(cfg:SegConfig)->list:
     return studies
 
 # %% ../../nbs/21_analysis.segment.ipynb #94d92c80
-def trained_segmenter(cfg:SegConfig|str='smoke', # a config, or a preset name
-                      cache=None, # an ArtifactCache (default: data/cache)
-                      device=None, progress:bool=True)->tuple[SegNet, SegConfig, Path]:
-    "A segmenter trained for `cfg`, from the artifact cache when it was trained before: (net, cfg, checkpoint path)."
-    cfg = seg_config(cfg) if isinstance(cfg, str) else cfg
+def segmenter_checkpoint(cfg:SegConfig, cache=None, device=None, progress:bool=True,
+                         rebuild:bool=False, # train from scratch even when cached
+                        )->Path:
+    "`segnet.pt` of the segmenter trained for `cfg` in the artifact cache (trained there on first use; a killed training resumes)."
     def build(folder):
         x, y = training_slices(training_studies(cfg), cfg)
         train_segmenter(x, y, cfg, folder, device=device, progress=progress)
-    folder = (cache or ArtifactCache()).get_or_build('segmenter', cfg, build, code=(SegNet, _Up, CardiacEncoder, train_segmenter, augment,
-                                                                      training_slices, to_network, training_studies, phantom_studies))
-    net, cfg = load_segmenter(folder/'segnet.pt', device)
-    return net, cfg, folder/'segnet.pt'
+    return (cache or ArtifactCache()).get_or_build('segmenter', cfg, build, rebuild=rebuild, code=(
+        SegNet, _Up, CardiacEncoder, train_segmenter, augment, training_slices, to_network, training_studies, phantom_studies))/'segnet.pt'
+
+def trained_segmenter(cfg:SegConfig|str='smoke', # a config, or a preset name
+                      cache=None, # an ArtifactCache (default: data/cache)
+                      device=None, progress:bool=True)->tuple[SegNet, SegConfig, Path]:
+    "The segmenter for `cfg`: shipped weights for a shipped profile (`weights/`), else trained once in the artifact cache. (net, cfg, path)"
+    from cmrnb.weights import family_checkpoint
+    cfg = seg_config(cfg) if isinstance(cfg, str) else cfg
+    path, sha = family_checkpoint(SEGMENTER, cfg, cache, device, progress)
+    net, cfg = load_segmenter(path, device, sha)
+    return net, cfg, path
+
+# %% ../../nbs/21_analysis.segment.ipynb #30761a60
+def _validate_segmenter(net:SegNet, cfg:SegConfig)->dict:
+    "Mean ED Dice per class on 2 held-out phantom subjects and the held-out ACDC patients (where present), and ACDC LVEF error."
+    root = data_root()
+    test = phantom_studies(2, 4, cfg.spacing, first_seed=10_000)
+    if root is not None and cfg.acdc_train:
+        from cmrnb.data.io import read_acdc
+        test += [read_acdc(root/'acdc-training'/p) for p in acdc_split(root/'acdc-training')[1]]
+    ev = evaluate_segmenter(net, cfg, test); ev = ev[ev.frame == 'ED']
+    ev['source'] = ['acdc' if str(s).startswith('patient') else 'phantom' for s in ev.subject]
+    out = {f'{src}_{view}_dice_{c}_ed': float(g[f'dice_{c}'].mean()) for (src, view), g in ev.groupby(['source', 'view']) for c in ('lv', 'myo', 'rv')}
+    a = ev[(ev.source == 'acdc')].dropna(subset=['lvef_ref'])
+    return {**out, **({'acdc_lvef_mae': float((a.lvef_pred - a.lvef_ref).abs().mean())} if len(a) else {})}
+
+def _probe_segmenter(net:SegNet, cfg:SegConfig)->torch.Tensor:
+    "Class probabilities on held-out phantom slices at network scale."
+    x, _ = training_slices(phantom_studies(1, 2, cfg.spacing, first_seed=20_000), cfg)
+    return net(x[::max(len(x) // 16, 1)].to(next(net.parameters()).device)).softmax(1)
+
+# %% ../../nbs/21_analysis.segment.ipynb #35cc6b18
+from ..weights import Family
+SEGMENTER = Family('segmenter', config=seg_config, build=segmenter_checkpoint, net=lambda cfg: SegNet(6, cfg.channels),
+                   load=load_segmenter, probe=_probe_segmenter, fp16_tol=0.02, validate=_validate_segmenter,
+                   profiles=('quick',), data_fields=('acdc_train',), data_present=lambda: data_root() is not None)
 
 # %% ../../nbs/21_analysis.segment.ipynb #2d8a6616
 def evaluate_segmenter(net:SegNet, cfg:SegConfig, studies:list)->'pd.DataFrame':
@@ -258,3 +292,33 @@ def evaluate_segmenter(net:SegNet, cfg:SegConfig, studies:list)->'pd.DataFrame':
                          **{f'dice_{k}': v for k, v in zip(['lv', 'myo', 'rv', 'la', 'ra'], dc)},
                          'lvef_ref': ef_ref, 'lvef_pred': ef_pred})
     return pd.DataFrame(rows)
+
+# %% ../../nbs/21_analysis.segment.ipynb #fe62c507
+SCORED_PHENOTYPES = ('LVEDV', 'LVESV', 'LVEF', 'LVM', 'RVEDV', 'RVESV', 'RVEF')
+
+def score_sax(net:SegNet, cfg:SegConfig, studies:list, progress:bool=True)->'pd.DataFrame':
+    "One row per short-axis study with ED and ES masks: group, Dice per class at ED and ES, reference and predicted phenotypes."
+    import pandas as pd
+    from tqdm.auto import tqdm
+    from cmrnb.metrics.overlap import dice
+    from cmrnb.analysis.phenotypes import sax_phenotypes
+    rows = []
+    for s in tqdm(studies, desc='segmenting', disable=not progress, leave=False):
+        if s.view != 'sax' or s.mask is None or s.es is None: raise DataError(s.source or s.subject, "needs short-axis ED and ES masks to be scored")
+        p = segment(net, cfg, s).replace(labelled=s.labelled)
+        row = {'subject': s.subject, 'group': s.meta.get('group', s.condition)}
+        for ph, f in (('ed', s.ed), ('es', s.es)): row.update(zip([f'dice_{c}_{ph}' for c in ('lv', 'myo', 'rv')], dice(p.mask[f], s.mask[f])))
+        ref, pred = sax_phenotypes(s, warn=False), sax_phenotypes(p, warn=False)
+        rows.append({**row, **{f'{k}_ref': ref[k] for k in SCORED_PHENOTYPES}, **{f'{k}_pred': pred[k] for k in SCORED_PHENOTYPES}})
+    return pd.DataFrame(rows)
+
+# %% ../../nbs/21_analysis.segment.ipynb #c5658d64
+def summarise_scores(df:'pd.DataFrame')->dict:
+    "Mean Dice per class and phase, and per phenotype the mean absolute error, bias and Pearson r; LVEF MAE per group."
+    out = {c: float(df[c].mean()) for c in df if c.startswith('dice_')}
+    for k in SCORED_PHENOTYPES:
+        d = (df[f'{k}_pred'] - df[f'{k}_ref']).dropna()
+        out.update({f'{k}_mae': float(d.abs().mean()), f'{k}_bias': float(d.mean()),
+                    f'{k}_r': float(df[[f'{k}_pred', f'{k}_ref']].dropna().corr().iloc[0, 1]) if len(d) > 2 else float('nan')})
+    for g, x in df.groupby('group'): out[f'LVEF_mae_{g}'] = float((x.LVEF_pred - x.LVEF_ref).abs().mean())
+    return out

@@ -11,15 +11,16 @@ import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from ..core import DataError, CheckpointError, assert_shape, get_device, save_checkpoint, load_checkpoint
+from ..core import DataError, CheckpointError, ArtifactCache, assert_shape, get_device, save_checkpoint, load_checkpoint, config_from
 from ..train import TrainLoop
 
 from .strain import ed_landmarks
 
 # %% auto #0
-__all__ = ['tracker_presets', 'HELDOUT_SEED', 'TRACKER_CONDITIONS', 'canonical_frame', 'to_canonical', 'from_canonical',
-           'crop_frames', 'TrackerConfig', 'tracker_config', 'TrackerNet', 'phantom_tagging', 'phantom_sequences',
-           'tracking_loss', 'train_tracker', 'load_tracker', 'trained_tracker', 'track']
+__all__ = ['tracker_presets', 'HELDOUT_SEED', 'TRACKER_CONDITIONS', 'TRACKER', 'canonical_frame', 'to_canonical',
+           'from_canonical', 'crop_frames', 'TrackerConfig', 'tracker_config', 'TrackerNet', 'phantom_tagging',
+           'phantom_sequences', 'tracking_loss', 'train_tracker', 'load_tracker', 'tracker_checkpoint',
+           'trained_tracker', 'track']
 
 # %% ../../nbs/24_analysis.tracking.ipynb #f19df904
 def canonical_frame(lm0:torch.Tensor, # [..., 168, 2] ED landmarks (x, y) pixels
@@ -215,28 +216,48 @@ def train_tracker(cfg:TrackerConfig, out_dir, # folder for checkpoints, metrics.
     return net.eval()
 
 # %% ../../nbs/24_analysis.tracking.ipynb #bf52f2e5
-def load_tracker(path, device=None)->tuple:
+def load_tracker(path, device=None, sha256:str|None=None, # expected checksum (shipped weights); None: the file's own
+                )->tuple:
     "A trained `TrackerNet` (eval mode) and its `TrackerConfig` from `tracker.pt` (weights only)."
-    ck = load_checkpoint(path)
+    ck = load_checkpoint(path, sha256=sha256)
     if 'model' not in ck or 'config' not in ck: raise CheckpointError(path, "is not a cmrnb tracker (needs 'model' and 'config')")
-    cfg = TrackerConfig(**{**ck['config'], 'channels': tuple(ck['config']['channels'])})
+    cfg = config_from(TrackerConfig, ck['config'], path)
     net = TrackerNet(cfg)
     try: net.load_state_dict(ck['model'])
     except RuntimeError as e: raise CheckpointError(path, f"weights do not fit TrackerNet: {str(e).splitlines()[0][:200]}") from None
     return net.eval().to(get_device(device)), cfg
 
+def tracker_checkpoint(cfg:TrackerConfig, cache=None, device=None, progress:bool=True, rebuild:bool=False, workers:int|None=None)->Path:
+    "`tracker.pt` of the tracker trained for `cfg` in the artifact cache (trained there on first use; a killed training resumes)."
+    code = (canonical_frame, _rot, to_canonical, crop_frames, _stage, TrackerNet, phantom_tagging, _sequences, phantom_sequences,
+            tracking_loss, _augment, train_tracker)                # editing any of them retrains
+    return (cache or ArtifactCache()).get_or_build(
+        'tracker', cfg, lambda f: train_tracker(cfg, f, device=device, workers=workers, progress=progress), code=code, rebuild=rebuild)/'tracker.pt'
+
 def trained_tracker(cfg:TrackerConfig|str='smoke', # a config, or a preset name
                     cache=None, # an ArtifactCache (default: data/cache)
                     device=None, workers:int|None=None, progress:bool=True)->tuple: # (net, cfg, checkpoint path)
-    "The tracker trained for `cfg`, from the artifact cache when it was trained before."
-    from cmrnb.core import ArtifactCache
+    "The tracker for `cfg`: shipped weights for a shipped profile (`weights/`), else trained once in the artifact cache."
+    from cmrnb.weights import shipped_weights
     cfg = tracker_config(cfg)
-    code = (canonical_frame, _rot, to_canonical, crop_frames, _stage, TrackerNet, phantom_tagging, _sequences, phantom_sequences,
-            tracking_loss, _augment, train_tracker)                # editing any of them retrains
-    folder = (cache or ArtifactCache()).get_or_build(
-        'tracker', cfg, lambda f: train_tracker(cfg, f, device=device, workers=workers, progress=progress), code=code)
-    net, cfg = load_tracker(folder/'tracker.pt', device)
-    return net, cfg, folder/'tracker.pt'
+    path, sha = shipped_weights(TRACKER, cfg) or (tracker_checkpoint(cfg, cache, device, progress, workers=workers), None)
+    net, cfg = load_tracker(path, device, sha)
+    return net, cfg, path
+
+# %% ../../nbs/24_analysis.tracking.ipynb #b88d3757
+def _landmark_error(net:TrackerNet, cfg:TrackerConfig, n:int=3)->float:
+    "Mean landmark error (pixels) over all frames but ED of `n` held-out phantom subjects."
+    errs = []
+    for k in range(n):
+        s = phantom_tagging(HELDOUT_SEED + k, cfg)
+        err = np.linalg.norm(track(net, cfg, s) - s.landmarks, axis=-1)
+        errs.append(np.delete(err, s.ed, axis=0).mean())
+    return float(np.mean(errs))
+
+from ..weights import Family
+TRACKER = Family('tracker', config=tracker_config, build=tracker_checkpoint, net=TrackerNet, load=load_tracker,
+                 probe=lambda net, cfg: torch.from_numpy(track(net, cfg, phantom_tagging(HELDOUT_SEED + 999, cfg))),
+                 fp16_tol=0.02, validate=lambda net, cfg: {'landmark_error_px': _landmark_error(net, cfg)}, profiles=('quick',))
 
 # %% ../../nbs/24_analysis.tracking.ipynb #4891b397
 @torch.no_grad()

@@ -13,10 +13,10 @@ from ..core import DataError, atomic_write
 from .study import Study, validate, LABELS, DEMOGRAPHICS, BG, LV, MYO, RV
 
 # %% auto #0
-__all__ = ['ACDC_LABELS', 'MNMS_LABELS', 'CANONICAL_LABELS', 'ACDC_KEYS', 'Nifti', 'load_nifti', 'save_nifti', 'scale_intensity',
-           'map_labels', 'unmap_labels', 'read_nifti_cine', 'read_info_cfg', 'read_acdc', 'write_acdc_case',
-           'read_mnms2', 'read_mnms', 'write_lax_case', 'read_lax_case', 'read_dicom_cine', 'write_dicom_series',
-           'read_contour', 'polygon_mask', 'shoelace_area', 'read_sunnybrook', 'load_cohort']
+__all__ = ['CAL_MAX_RANGE', 'ACDC_LABELS', 'MNMS_LABELS', 'CANONICAL_LABELS', 'ACDC_KEYS', 'Nifti', 'load_nifti', 'save_nifti',
+           'scale_intensity', 'map_labels', 'unmap_labels', 'read_nifti_cine', 'read_info_cfg', 'read_acdc',
+           'write_acdc_case', 'read_mnms2', 'read_mnms', 'write_lax_case', 'read_lax_case', 'read_dicom_cine',
+           'write_dicom_series', 'read_contour', 'polygon_mask', 'shoelace_area', 'read_sunnybrook', 'load_cohort']
 
 # %% ../../nbs/03_data.io.ipynb #1507a4c7
 class Nifti(NamedTuple):
@@ -30,7 +30,7 @@ class Nifti(NamedTuple):
 _TIME_MS = {'sec': 1000., 'msec': 1., 'usec': 1e-3}
 
 def load_nifti(path)->Nifti:
-    "Read a 2D/3D/4D NIfTI into `[Z, H, W]` or `[T, Z, H, W]`, checking readability, finiteness and spacing."
+    "Read a 3D/4D NIfTI into `[Z, H, W]` or `[T, Z, H, W]`, checking readability, finiteness and spacing; 2D files raise."
     path = Path(path)
     if not path.is_file(): raise DataError(path, "file not found")
     try:
@@ -40,12 +40,12 @@ def load_nifti(path)->Nifti:
                               f"{type(e).__name__}: {str(e)[:150]}") from None
     if not isinstance(img, (nib.Nifti1Image, nib.Nifti2Image)): raise DataError(path, f"is {type(img).__name__}, not NIfTI")
     while data.ndim > 4 and data.shape[-1] == 1: data = data[..., 0]
-    if data.ndim == 2: data = data[..., None]
+    if data.ndim == 2: raise DataError(path, f"is a 2D image {data.shape}: no slice axis, so no slice spacing (store x, y, 1 with pixdim[3])")
     if data.ndim not in (3, 4): raise DataError(path, f"has {data.ndim} dimensions {data.shape}, expected x, y, z(, t)")
     with nib.openers.ImageOpener(str(path)) as f: raw_hdr = type(img.header).from_fileobj(f, check=False)   # nibabel 'fixes' 0 to 1
     zooms = np.asarray(raw_hdr.get_zooms(), float)
-    sp = zooms[:3] if zooms.size >= 3 else np.r_[zooms, np.ones(3 - zooms.size)]
-    if not np.isfinite(sp).all() or (sp <= 0).any(): raise DataError(path, f"voxel spacing {sp.tolist()} is zero, negative or missing")
+    sp = zooms[:3]
+    if sp.size < 3 or not np.isfinite(sp).all() or (sp <= 0).any(): raise DataError(path, f"voxel spacing {sp.tolist()} is zero, negative or missing")
     if data.dtype.kind == 'f' and not np.isfinite(data).all():
         raise DataError(path, f"{int((~np.isfinite(data)).sum())} NaN or inf voxels")
     arr = np.ascontiguousarray(data.transpose((2, 1, 0) if data.ndim == 3 else (3, 2, 1, 0)))
@@ -81,16 +81,22 @@ def save_nifti(array, # [Z, H, W] or [T, Z, H, W] image or mask
     return path
 
 # %% ../../nbs/03_data.io.ipynb #b5426a2e
+CAL_MAX_RANGE = 10.   # a header cal_max above this many times the data maximum is a broken header, not a scale
+
 def scale_intensity(raw:np.ndarray, # raw intensities, any shape
-                    cal_max:float=0., # header cal_max; used as the scale when it covers the data
+                    cal_max:float=0., # header cal_max; the scale when it covers the data and is at most CAL_MAX_RANGE x its maximum
                    )->tuple[np.ndarray, dict]:
-    "Map raw intensities to float32 [0, 1]; returns the image and `{'intensity_offset', 'intensity_scale'}`."
+    """Map raw intensities to float32 [0, 1]; returns the image and `{'intensity_offset', 'intensity_scale'}`.
+    An unusable `cal_max` (inf, or above `CAL_MAX_RANGE` x the data maximum, e.g. 1e9 on 12-bit data) is ignored: the data
+    maximum is the scale and `'cal_max_ignored'` is added to the dict. `cal_min` is not used."""
     raw = np.asarray(raw, np.float64)
     lo = min(0., float(raw.min())) if raw.size else 0.
     hi = float(raw.max()) if raw.size else 1.
-    if lo == 0 and cal_max > 0 and cal_max >= hi: hi = cal_max
+    covers = lo == 0 and hi > 0 and cal_max >= hi                      # False for a NaN cal_max
+    extra = {'cal_max_ignored': float(cal_max)} if covers and not cal_max <= CAL_MAX_RANGE * hi else {}
+    if covers and not extra: hi = cal_max
     scale = hi - lo if hi > lo else 1.
-    return ((raw - lo) / scale).astype(np.float32), {'intensity_offset': lo, 'intensity_scale': scale}
+    return ((raw - lo) / scale).astype(np.float32), {'intensity_offset': lo, 'intensity_scale': scale, **extra}
 
 # %% ../../nbs/03_data.io.ipynb #d5165ef0
 ACDC_LABELS = {0: BG, 1: RV, 2: MYO, 3: LV}                 # ACDC: 1 RV cavity, 2 LV myocardium, 3 LV cavity
@@ -119,14 +125,24 @@ def unmap_labels(mask:np.ndarray, label_map:dict, path='mask')->np.ndarray:
     return map_labels(mask, {v: k for k, v in label_map.items()}, path, 'writer')
 
 # %% ../../nbs/03_data.io.ipynb #8f2344c7
-def _mask_for(mask_path, shape, label_map, name='')->np.ndarray:
-    "Read a mask file, check its shape against the image's and map its labels."
-    m = load_nifti(mask_path).data
-    if m.shape != tuple(shape): raise DataError(mask_path, f"mask shape {m.shape} differs from image shape {tuple(shape)}")
-    return map_labels(m, label_map, mask_path, name)
+def _check_grid(n:Nifti, ref:Nifti, path, kind='mask', of='image'):
+    "Raise `DataError(path)` unless `n` lies on `ref`'s voxel grid: shape (last 3 axes), spacing (1e-4 relative), affine (1e-3 mm)."
+    if n.data.shape[-3:] != ref.data.shape[-3:]: raise DataError(path, f"{kind} shape {n.data.shape[-3:]} differs from {of} shape {ref.data.shape[-3:]}")
+    if not np.allclose(n.spacing, ref.spacing, rtol=1e-4, atol=0):
+        raise DataError(path, f"{kind} spacing {tuple(round(x, 4) for x in n.spacing)} differs from {of} spacing "
+                              f"{tuple(round(x, 4) for x in ref.spacing)} (dz, dy, dx mm)")
+    d = float(np.abs(n.affine - ref.affine).max())
+    if d > 1e-3 + 1e-5 * float(np.abs(ref.affine).max()):
+        raise DataError(path, f"{kind} affine differs from {of} affine by up to {d:.3g} mm: its voxels would be misplaced")
 
+def _mask_for(mask_path, ref:Nifti, label_map, name='')->np.ndarray:
+    "Read a mask file, check it lies on the grid of its image `ref` and map its labels."
+    m = load_nifti(mask_path); _check_grid(m, ref, mask_path)
+    return map_labels(m.data, label_map, mask_path, name)
+
+# %% ../../nbs/03_data.io.ipynb #fa974f0a
 def read_nifti_cine(path, # 3D [x, y, z] or 4D [x, y, z, t] NIfTI image
-                    mask_path=None, # mask of the same shape (optional)
+                    mask_path=None, # mask of the same shape and grid (optional)
                     label_map:dict=CANONICAL_LABELS, # the mask's convention, e.g. MNMS_LABELS for M&Ms-1 `_sa_gt` files
                     view:str='sax', ed:int=0, es:int|None=None, subject:str|None=None)->Study:
     "A `Study` from a generic NIfTI cine (and mask)."
@@ -134,9 +150,9 @@ def read_nifti_cine(path, # 3D [x, y, z] or 4D [x, y, z, t] NIfTI image
     image, sc = scale_intensity(raw, n.cal_max)
     mask = labelled = None
     if mask_path is not None:
-        m = load_nifti(mask_path).data; m = m if m.ndim == 4 else m[None]
+        mn = load_nifti(mask_path); m = mn.data if mn.data.ndim == 4 else mn.data[None]
         if m.shape != raw.shape: raise DataError(mask_path, f"mask shape {m.shape} differs from image shape {raw.shape}")
-        mask = map_labels(m, label_map, mask_path)
+        _check_grid(mn, n, mask_path); mask = map_labels(m, label_map, mask_path)
         lab = tuple(int(t) for t in np.flatnonzero(mask.reshape(len(mask), -1).any(1)))
         labelled = None if len(lab) == len(mask) else lab
     ft = np.arange(len(image)) * n.dt if n.dt else None
@@ -161,8 +177,11 @@ def read_info_cfg(path, required=ACDC_KEYS)->dict:
     return d
 
 def _num(info:dict, key, path, kind=float):
-    try: return kind(float(info[key])) if kind is int else kind(info[key])
+    "Info.cfg's `key` as a number; `kind=int` (frame numbers, counts) wants a whole one: '1.7' raises, never becomes 1."
+    try: x = float(info[key])
     except ValueError: raise DataError(path, f"{key} = {info[key]!r} is not a number") from None
+    if kind is int and not x.is_integer(): raise DataError(path, f"{key} = {info[key]!r} is not an integer (a frame number or count)")
+    return int(x) if kind is int else x
 
 def _demographics(info:dict, path)->dict:
     "Height, weight and any other DEMOGRAPHICS keys of an Info.cfg ('NA' means unknown)."
@@ -193,14 +212,13 @@ def read_acdc(patient_folder, # e.g. .../acdc-training/patient001
         ns = [load_nifti(frame[f]) for f in (ED, ES)]
         for f, x in zip((ED, ES), ns):
             if x.data.ndim != 3: raise DataError(frame[f], f"expected a 3D volume, got shape {x.data.shape}")
-        if ns[1].data.shape != ns[0].data.shape: raise DataError(frame[ES], f"shape {ns[1].data.shape} differs from ED's {ns[0].data.shape}")
-        if not np.allclose(ns[1].spacing, ns[0].spacing, rtol=1e-3): raise DataError(frame[ES], f"spacing {ns[1].spacing} differs from ED's {ns[0].spacing}")
+        _check_grid(ns[1], ns[0], frame[ES], 'ES frame', "the ED frame's")
         n, raw, ed, es, ft = ns[0], np.stack([x.data for x in ns]), 0, 1, None
     image, sc = scale_intensity(raw, n.cal_max)
     mask, labelled = np.zeros(image.shape, np.uint8), []
     for f, t in ((ED, ed), (ES, es)):
         gt = folder/f'{pid}_frame{f:02d}_gt.nii.gz'
-        if gt.exists(): mask[t] = _mask_for(gt, image.shape[1:], ACDC_LABELS, 'ACDC'); labelled.append(t)
+        if gt.exists(): mask[t] = _mask_for(gt, n, ACDC_LABELS, 'ACDC'); labelled.append(t)
     return validate(Study(image, n.spacing, mask if labelled else None, tuple(sorted(labelled)) or None, ed, es, ft, 'sax', pid,
                           str(folder), demographics=_demographics(info, cfg), condition=_condition(info['Group']),
                           meta={'affine': n.affine, 'dataset': 'ACDC', 'group': info['Group'], 'nb_frames': nb,
@@ -255,33 +273,47 @@ def write_acdc_case(study:Study, # a short-axis study with ED and ES
     return dst
 
 # %% ../../nbs/03_data.io.ipynb #62459550
+def _frame_errs(cine:np.ndarray, frame:np.ndarray)->np.ndarray:
+    "Mean absolute difference of `frame` from each cine frame, relative to the frame's mean magnitude."
+    return np.abs(cine.astype(np.float64) - frame).reshape(len(cine), -1).mean(1) / max(np.abs(frame).mean(), 1e-12)
+
 def _match_frame(cine:np.ndarray, frame:np.ndarray, path)->int:
     "Index of the cine frame equal (to 0.1 %) to `frame`."
     if frame.shape != cine.shape[1:]: raise DataError(path, f"shape {frame.shape} differs from the cine's frames {cine.shape[1:]}")
-    err = np.abs(cine.astype(np.float64) - frame).reshape(len(cine), -1).mean(1) / max(np.abs(frame).mean(), 1e-12)
+    err = _frame_errs(cine, frame)
     if err.min() > 1e-3: raise DataError(path, f"matches no frame of the cine (best relative difference {err.min():.3g})")
     return int(err.argmin())
 
+def _cfg_frame(info:dict, key:str, cfg, cine:np.ndarray, frame:np.ndarray, frame_path)->int:
+    "0-based frame of Info.cfg's `key` (1-based there), which must lie in the cine and equal the `_ED`/`_ES` image."
+    t = _num(info, key, cfg, int) - 1
+    if not 0 <= t < len(cine): raise DataError(cfg, f"{key} = {t + 1} is outside the cine's frames 1..{len(cine)}")
+    found = _match_frame(cine, frame, frame_path)
+    if _frame_errs(cine[t:t + 1], frame)[0] > 1e-3:
+        raise DataError(cfg, f"{key} = {t + 1} disagrees with {Path(frame_path).name}, which is cine frame {found + 1} (1-based)")
+    return t
+
+# %% ../../nbs/03_data.io.ipynb #f1ae6de8
 def read_mnms2(subject_folder, # e.g. .../mnms2/001
                view:str='sa', # 'sa' short axis or 'la' 4-chamber long axis
                label_map:dict=MNMS_LABELS, # the masks' convention
               )->Study:
     "An M&Ms-2 subject (short axis or 4-chamber) as a `Study`; masks at ED and ES."
-    folder = Path(subject_folder); sid = folder.name; V = {'sa': 'SA', 'la': 'LA'}[view]
+    folder = Path(subject_folder); sid = folder.name; V = {'sa': 'SA', 'la': 'LA'}[view]; cfg = folder/'Info.cfg'
     f = lambda k: folder/f'{sid}_{V}_{k}.nii.gz'
-    info = read_info_cfg(folder/'Info.cfg', ('ED', 'ES')) if (folder/'Info.cfg').exists() else None
+    info = read_info_cfg(cfg, ('ED', 'ES')) if cfg.exists() else None
     ends = {k: load_nifti(f(k)) for k in ('ED', 'ES')}
     if f('CINE').exists():
         n = load_nifti(f('CINE')); raw = n.data if n.data.ndim == 4 else n.data[None]
-        if info: ed, es = (_num(info, k, folder/'Info.cfg', int) - 1 for k in ('ED', 'ES'))
+        if info: ed, es = (_cfg_frame(info, k, cfg, raw, ends[k].data, f(k)) for k in ('ED', 'ES'))
         else: ed, es = (_match_frame(raw, ends[k].data, f(k)) for k in ('ED', 'ES'))
         ft = np.arange(len(raw)) * n.dt if n.dt else None
     else:
-        if ends['ES'].data.shape != ends['ED'].data.shape: raise DataError(f('ES'), f"shape differs from ED's {ends['ED'].data.shape}")
+        _check_grid(ends['ES'], ends['ED'], f('ES'), 'ES image', "the ED image's")
         n, raw, ed, es, ft = ends['ED'], np.stack([ends[k].data for k in ('ED', 'ES')]), 0, 1, None
     image, sc = scale_intensity(raw, n.cal_max)
     mask = np.zeros(image.shape, np.uint8)
-    for k, t in (('ED', ed), ('ES', es)): mask[t] = _mask_for(folder/f'{sid}_{V}_{k}_gt.nii.gz', image.shape[1:], label_map, 'M&Ms')
+    for k, t in (('ED', ed), ('ES', es)): mask[t] = _mask_for(folder/f'{sid}_{V}_{k}_gt.nii.gz', n, label_map, 'M&Ms')
     return validate(Study(image, n.spacing, mask, tuple(sorted({ed, es})), ed, es, ft, {'sa': 'sax', 'la': '4ch'}[view], sid,
                           str(folder), demographics=_demographics(info, folder) if info else {},
                           condition=_condition(info.get('Group', 'NA')) if info else None,
@@ -340,13 +372,27 @@ def _pixels(ds, path)->np.ndarray:
     except Exception as e: raise DataError(path, f"pixel data cannot be decoded: {type(e).__name__}: {str(e)[:120]}") from None
     return px * float(ds.get('RescaleSlope', 1) or 1) + float(ds.get('RescaleIntercept', 0) or 0)
 
+# %% ../../nbs/03_data.io.ipynb #3d387a86
+def _one_series(dss:list, folder, series_uid:str|None=None)->list:
+    "The `(file, dataset)` pairs of one series: all when the folder holds one, else `series_uid`'s; several and no choice raise."
+    by = {}
+    for f, ds in dss: by.setdefault(_uid(ds), []).append((f, ds))
+    if series_uid is not None:
+        if series_uid not in by: raise DataError(folder, f"series {series_uid} not found; the folder holds {sorted(by)}")
+        return by[series_uid]
+    if len(by) > 1:
+        held = "; ".join(f"{u or '(none)'}: {len(v)} files" for u, v in sorted(by.items()))
+        raise DataError(folder, f"holds {len(by)} series (SeriesInstanceUID {held}); pass series_uid= to read one")
+    return dss
+
 # %% ../../nbs/03_data.io.ipynb #ea5acf0f
 def read_dicom_cine(folder, # one cine series: *.dcm files of all slices and phases
+                    series_uid:str|None=None, # the series to read when the folder holds several (else they raise)
                    )->tuple[np.ndarray, tuple, dict]:
     "Raw `[T, Z, H, W]` intensities, spacing `(dz, dy, dx)` and meta (affine, frame times, instance -> (t, z))."
     folder = Path(folder); files = sorted(folder.glob('*.dcm'))
     if not files: raise DataError(folder, "no .dcm files")
-    dss = [(f, _dcm(f)) for f in files]
+    dss = _one_series([(f, _dcm(f)) for f in files], folder, series_uid)
     iop = np.array(dss[0][1].ImageOrientationPatient, float); rowd, cold = iop[:3], iop[3:]; normal = np.cross(rowd, cold)
     for f, ds in dss:
         if not np.allclose(np.array(ds.ImageOrientationPatient, float), iop, atol=1e-3): raise DataError(f, "orientation differs from the series'")
@@ -420,6 +466,17 @@ def shoelace_area(points:np.ndarray)->float:
     x, y = points[:, 0], points[:, 1]
     return 0.5 * abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
 
+# %% ../../nbs/03_data.io.ipynb #8251647f
+def _contour_mask(path, shape:tuple)->tuple[np.ndarray, np.ndarray]:
+    "A contour file's points and its [H, W] mask; points off the image, or a contour enclosing no pixel centre, raise."
+    pts = read_contour(path); H, W = shape
+    off = (pts < -0.5).any(1) | (pts[:, 0] > W - 0.5) | (pts[:, 1] > H - 0.5)
+    if off.any(): raise DataError(path, f"{int(off.sum())} of {len(pts)} contour points lie outside the {W} x {H} image (x "
+                                        f"{pts[:, 0].min():.0f}..{pts[:, 0].max():.0f}, y {pts[:, 1].min():.0f}..{pts[:, 1].max():.0f})")
+    m = polygon_mask(pts, shape)
+    if not m.any(): raise DataError(path, "contour encloses no pixel centre of the image")
+    return pts, m
+
 # %% ../../nbs/03_data.io.ipynb #9c87f768
 _CONTOUR = re.compile(r'IM-\d+-(\d+)-([io])contour-manual\.txt$')
 
@@ -434,17 +491,17 @@ def read_sunnybrook(root, # folder with dicoms/, contourfiles/ and link.csv
     if scd is None: raise DataError(link, f"patient {patient!r} is not listed")
     raw, spacing, meta = read_dicom_cine(root/'dicoms'/scd)
     image, sc = scale_intensity(raw); T, Z, H, W = image.shape
-    cont = {'endo': {}, 'epi': {}}
+    cont, drawn = {'endo': {}, 'epi': {}}, {'endo': {}, 'epi': {}}
     for f in sorted((root/'contourfiles'/pairs[scd]).glob('?-contours/*.txt')):
         mt = _CONTOUR.search(f.name)
         if not mt: continue
         n, kind = int(mt.group(1)), {'i': 'endo', 'o': 'epi'}[mt.group(2)]
         if n not in meta['instance']: raise DataError(f, f"outlines image {n}, which is not in the series {scd}")
-        cont[kind][meta['instance'][n]] = read_contour(f)
+        cont[kind][meta['instance'][n]], drawn[kind][meta['instance'][n]] = _contour_mask(f, (H, W))
     if not cont['endo']: raise DataError(root/'contourfiles'/pairs[scd], "no endocardial contours")
     mask = np.zeros(image.shape, np.uint8)
-    for (t, z), pts in cont['epi'].items(): mask[t, z][polygon_mask(pts, (H, W))] = MYO
-    for (t, z), pts in cont['endo'].items(): mask[t, z][polygon_mask(pts, (H, W))] = LV
+    for (t, z), m in drawn['epi'].items(): mask[t, z][m] = MYO
+    for (t, z), m in drawn['endo'].items(): mask[t, z][m] = LV
     labelled = tuple(sorted({t for t, _ in cont['endo']} | {t for t, _ in cont['epi']}))
     lv = {t: int((mask[t] == LV).sum()) for t in labelled}
     epi_t = [t for t, _ in cont['epi']]

@@ -17,17 +17,19 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser()->argparse.ArgumentParser:
     p = _Parser(prog='cmrnb', description='Run the cmrnb experiment notebooks with papermill.')
-    p.add_argument('--runs-dir', help='root of run folders (default: runs/ in the repository)')
-    p.add_argument('--experiments-dir', help='where the experiment notebooks are (default: nbs/experiments)')
-    sub = p.add_subparsers(dest='cmd', required=True)
-    sub.add_parser('list', help='list experiments, their needs and parameters')
-    r = sub.add_parser('run', help='run one experiment into a new run folder')
+    common = _Parser(add_help=False)   # the same options after the command; given there, they win
+    for q, default in ((p, None), (common, argparse.SUPPRESS)):
+        q.add_argument('--runs-dir', default=default, help='root of run folders (default: runs/ in the repository)')
+        q.add_argument('--experiments-dir', default=default, help='where the experiment notebooks are (default: nbs/experiments)')
+    sub = p.add_subparsers(dest='cmd', required=True, parser_class=_Parser)
+    sub.add_parser('list', parents=[common], help='list experiments, their needs and parameters')
+    r = sub.add_parser('run', parents=[common], help='run one experiment into a new run folder')
     r.add_argument('name'); r.add_argument('--profile', choices=PROFILES, default='smoke')
     r.add_argument('-p', nargs=2, action='append', metavar=('KEY', 'VALUE'), default=[], help='override a parameter')
     r.add_argument('--device', help='torch device for the kernel, e.g. cpu or cuda:0')
     for name, hlp in (('reproduce', 'run all experiments in dependency order and write figures/REPORT.md'),
                       ('report', 'rewrite figures/REPORT.md from the newest run folders')):
-        q = sub.add_parser(name, help=hlp)
+        q = sub.add_parser(name, parents=[common], help=hlp)
         q.add_argument('--profile', choices=PROFILES, default='quick'); q.add_argument('--figures-dir')
         if name == 'reproduce':
             q.add_argument('--only', nargs='+', metavar='NAME'); q.add_argument('--device')

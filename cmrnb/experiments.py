@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_experiments.ipynb #7dadb0ab
 from __future__ import annotations
-import datetime, json, os, platform, shutil, subprocess, sys, tempfile, time, tomllib
+import datetime, json, math, operator, os, platform, re, shutil, subprocess, sys, tempfile, time, tomllib
 import nbformat
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -12,9 +12,10 @@ from pathlib import Path
 from .core import CmrnbError, atomic_write, save_json, repo_root, get_device
 
 # %% auto #0
-__all__ = ['PROFILES', 'README_MARKERS', 'run_folder', 'save_results', 'save_figure', 'Experiment', 'experiments_dir',
-           'load_registry', 'notebook_parameters', 'resolve_params', 'git_sha', 'provenance', 'RunResult', 'runs_root',
-           'new_run_dir', 'run_experiment', 'reproduce', 'latest_run', 'write_report']
+__all__ = ['PROFILES', 'ENTRY_KEYS', 'CLAIM_FIELDS', 'README_MARKERS', 'run_folder', 'save_results', 'save_figure', 'Experiment',
+           'experiments_dir', 'parse_check', 'check_keys', 'Claim', 'evaluate_check', 'load_registry',
+           'notebook_parameters', 'resolve_params', 'git_sha', 'provenance', 'writable_dir', 'RunResult', 'runs_root',
+           'new_run_dir', 'check_device', 'run_experiment', 'reproduce', 'latest_run', 'claim_rows', 'write_report']
 
 # %% ../nbs/90_experiments.ipynb #c60c3022
 def run_folder(out_dir:str='')->Path:
@@ -38,6 +39,7 @@ def save_figure(fig, name:str, out:Path, dpi:int=110)->Path:
 
 # %% ../nbs/90_experiments.ipynb #e2103e15
 PROFILES = ('smoke', 'quick', 'full')
+ENTRY_KEYS = {'title', 'method', 'needs', 'headline', 'anchors', 'claims', 'goals', 'quick', 'full'}
 
 @dataclass
 class Experiment:
@@ -49,26 +51,119 @@ class Experiment:
     profiles: dict = field(default_factory=dict)   # profile -> {parameter: value}
     anchors: dict = field(default_factory=dict)    # result key -> {'value': ..., 'source': ...}
     headline: list = field(default_factory=list)   # result keys shown in the report's summary (and the README)
+    method: str = ''                               # the seed method it reproduces (first column of the claims table)
+    claims: list = field(default_factory=list)     # `Claim`s of the seeds, checked on its results
+    goals: list = field(default_factory=list)      # `Claim`s that are project goals, not claims of a seed
 
 def experiments_dir()->Path:
     "Where experiment notebooks live: `$CMRNB_EXPERIMENTS`, else `nbs/experiments` in the repository."
     return Path(os.environ.get('CMRNB_EXPERIMENTS') or repo_root()/'nbs'/'experiments')
 
+# %% ../nbs/90_experiments.ipynb #642efd08
+_TOKEN = re.compile(r"\s*(?:(?P<num>-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)|(?P<op><=|>=|<|>)|(?P<word>[A-Za-z_]\w*)|(?P<paren>[()]))")
+
+def _tokens(check:str)->list:
+    "The check as (kind, text) tokens, kind one of num, op, word, paren; anything else is a `ValueError`."
+    toks, i, check = [], 0, check.rstrip()
+    while i < len(check):
+        m = _TOKEN.match(check, i)
+        if not m: raise ValueError(f"cannot read {check[i:].strip()!r}")
+        toks.append((m.lastgroup, m.group(m.lastgroup))); i = m.end()
+    return toks
+
+# %% ../nbs/90_experiments.ipynb #82a5e54c
+def _term(toks:list)->tuple:
+    "Take one term off the front of `toks`: ('num', x), ('key', name) or ('abs', name)."
+    kind, text = toks.pop(0) if toks else (None, 'the end')
+    if kind == 'num': return ('num', float(text))
+    if (kind, text) == ('word', 'abs'):
+        if len(toks) < 3 or toks[0] != ('paren', '(') or toks[1][0] != 'word' or toks[2] != ('paren', ')'):
+            raise ValueError("abs takes one result key: abs(key)")
+        name = toks[1][1]; del toks[:3]; return ('abs', name)
+    if kind == 'word' and text not in ('and', 'or', 'not'): return ('key', text)
+    raise ValueError(f"expected a number, a result key or abs(key), found {text!r}")
+
+def parse_check(check:str)->list:
+    "A claim's check as (left, op, right) conditions, all of which must hold; a bare key is (key, 'true', None)."
+    toks, conds = _tokens(check), []
+    while True:
+        left = _term(toks)
+        if toks and toks[0][0] == 'op': op = toks.pop(0)[1]; conds.append((left, op, _term(toks)))
+        elif left[0] == 'key': conds.append((left, 'true', None))
+        else: raise ValueError(f"the number {left[1]:g} alone is not a condition")
+        if all(t is None or t[0] == 'num' for t in (conds[-1][0], conds[-1][2])): raise ValueError("a condition must name a result key")
+        if not toks: return conds
+        if toks.pop(0) != ('word', 'and'): raise ValueError("conditions are joined by `and`")
+
+def check_keys(conds:list)->list:
+    "The result keys that a parsed check names, in order."
+    return list(dict.fromkeys(t[1] for c in conds for t in (c[0], c[2]) if t and t[0] != 'num'))
+
+# %% ../nbs/90_experiments.ipynb #dfe35dbd
+@dataclass
+class Claim:
+    "A published claim (or a project goal) and the check that decides whether a run reproduces it."
+    claim: str
+    check: str
+    conds: list
+    published: str = ''
+    source: str = ''
+
+CLAIM_FIELDS = ('claim', 'check', 'published', 'source')
+
+def _load_claims(name:str, entry:dict, where, kind:str='claims')->list:
+    "Validate an entry's `[[name.claims]]` (or `goals`): their fields, each check, and that it names only headline or anchors keys."
+    known, items, out = set(entry.get('headline', [])) | set(entry.get('anchors', {})), entry.get(kind, []), []
+    if not isinstance(items, list) or not all(isinstance(c, dict) for c in items):
+        raise CmrnbError(f"{where}: write {name}.{kind} as [[{name}.{kind}]] tables")
+    for i, c in enumerate(items):
+        label = f"{where}: [[{name}.{kind}]] #{i+1} ({str(c.get('claim', ''))[:60]!r})"
+        missing = [f for f in CLAIM_FIELDS if f not in c and (kind == 'claims' or f in ('claim', 'check'))]
+        if missing: raise CmrnbError(f"{label} lacks {', '.join(missing)}")
+        if set(c) - set(CLAIM_FIELDS): raise CmrnbError(f"{label} has unknown field(s) {', '.join(sorted(set(c) - set(CLAIM_FIELDS)))}")
+        try: conds = parse_check(str(c['check']))
+        except ValueError as e: raise CmrnbError(f"{label}: bad check {c['check']!r}: {e}") from None
+        unknown = [k for k in check_keys(conds) if k not in known]
+        if unknown: raise CmrnbError(f"{label}: check names {', '.join(unknown)}, not among [{name}]'s headline or anchors keys")
+        out.append(Claim(str(c['claim']), str(c['check']), conds, str(c.get('published', '')), str(c.get('source', ''))))
+    return out
+
+# %% ../nbs/90_experiments.ipynb #135c75bc
+_OPS = {'<': operator.lt, '<=': operator.le, '>': operator.gt, '>=': operator.ge}
+
+def _number(term:tuple, results:dict):
+    "A term's value on `results`: a number, or None when its key is missing or not a number."
+    if term[0] == 'num': return term[1]
+    v = results.get(term[1])
+    if isinstance(v, bool) or not isinstance(v, (int, float)): return None
+    return abs(v) if term[0] == 'abs' else v
+
+def evaluate_check(conds:list, results:dict)->str:
+    "'no' when a measured condition fails (NaN fails), else 'not measured' when a key is missing, else 'yes'."
+    seen = []
+    for left, op, right in conds:
+        if op == 'true': v = results.get(left[1]); seen.append(v if isinstance(v, bool) else None); continue
+        a, b = _number(left, results), _number(right, results)
+        seen.append(None if a is None or b is None else _OPS[op](a, b))
+    return 'no' if False in seen else 'not measured' if None in seen else 'yes'
+
 # %% ../nbs/90_experiments.ipynb #d50c41a7
 def load_registry(exp_dir=None)->dict:
-    "All experiments in `exp_dir` (notebooks + experiments.toml), in dependency order."
+    "All experiments in `exp_dir` (notebooks + experiments.toml), in dependency order, with their claims checked."
     exp_dir = Path(exp_dir or experiments_dir())
-    toml_path = exp_dir/'experiments.toml'
+    if not exp_dir.is_dir(): raise CmrnbError(f"experiments folder {exp_dir} does not exist")
+    toml_path, nbs = exp_dir/'experiments.toml', {nb.stem: nb for nb in sorted(exp_dir.glob('*.ipynb'))}
+    if not nbs: raise CmrnbError(f"no experiment notebooks (*.ipynb) in {exp_dir}")
     try: reg = tomllib.loads(toml_path.read_text()) if toml_path.exists() else {}
-    except tomllib.TOMLDecodeError as e: raise CmrnbError(f"{toml_path}: {e}") from None
-    exps = {}
-    for nb in sorted(exp_dir.glob('*.ipynb')):
-        e = reg.get(nb.stem, {})
-        exps[nb.stem] = Experiment(nb.stem, nb, e.get('title', nb.stem), list(e.get('needs', [])),
-                                   {p: dict(e.get(p, {})) for p in PROFILES[1:]}, dict(e.get('anchors', {})),
-                                   list(e.get('headline', [])))
-    for name in reg:
-        if name not in exps: raise CmrnbError(f"{toml_path}: [{name}] has no notebook {name}.ipynb")
+    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as e: raise CmrnbError(f"{toml_path}: {e}") from None
+    for name, e in reg.items():
+        if name not in nbs: raise CmrnbError(f"{toml_path}: [{name}] has no notebook {name}.ipynb")
+        bad = sorted(set(e) - ENTRY_KEYS) if isinstance(e, dict) else [name]
+        if bad: raise CmrnbError(f"{toml_path}: [{name}] has unknown key(s) {', '.join(bad)}; known: {', '.join(sorted(ENTRY_KEYS))}")
+    exps = {n: Experiment(n, nb, e.get('title', n), list(e.get('needs', [])), {p: dict(e.get(p, {})) for p in PROFILES[1:]},
+                          dict(e.get('anchors', {})), list(e.get('headline', [])), e.get('method', ''),
+                          _load_claims(n, e, toml_path), _load_claims(n, e, toml_path, 'goals'))
+            for n, nb in nbs.items() for e in [reg.get(n, {})]}
     return {n: exps[n] for n in _dependency_order(exps)}
 
 def _dependency_order(exps:dict)->list:
@@ -98,8 +193,10 @@ def _assigned_names(path)->list:
 def notebook_parameters(path)->dict:
     "name -> (type name, default) from the notebook's `parameters` cell; a line papermill cannot parse is an error."
     import papermill as pm
-    found = {k: (v['inferred_type_name'], v['default']) for k, v in pm.inspect_notebook(str(path)).items()}
-    lost = [n for n in _assigned_names(path) if n not in found]
+    try: found, names = {k: (v['inferred_type_name'], v['default']) for k, v in pm.inspect_notebook(str(path)).items()}, _assigned_names(path)
+    except Exception as e:   # whatever nbformat, papermill or ast raise on a broken notebook
+        raise CmrnbError(f"{path}: cannot read the notebook's parameters: {type(e).__name__}: {(str(e).splitlines() or [''])[0][:120]}") from None
+    lost = [n for n in names if n not in found]
     if lost: raise CmrnbError(f"{path}: papermill cannot parse the parameters {', '.join(lost)} (a comment holding '=' "
                               "or parentheses is a common cause); rewrite those lines as `name: type = value  # comment`")
     return found
@@ -120,9 +217,24 @@ def _coerce(key, value, type_name):
     else: return value
     raise CmrnbError(f"parameter {key}: {value!r} is not a valid {type_name}")
 
+def _check_range(key, value, default:str):
+    "Refuse NaN and infinities, and a negative number where the notebook's default (papermill's text of it) is not negative."
+    import ast
+    if isinstance(value, bool) or not isinstance(value, (int, float)): return value
+    if not math.isfinite(value): raise CmrnbError(f"parameter {key}: {value!r} is not a finite number")
+    try: d = ast.literal_eval(default)
+    except (ValueError, SyntaxError, TypeError): d = None
+    if value < 0 and isinstance(d, (int, float)) and not isinstance(d, bool) and d >= 0:
+        raise CmrnbError(f"parameter {key}: {value!r} is negative, and its notebook default ({default}) is not")
+    return value
+
 # %% ../nbs/90_experiments.ipynb #b9def5b5
 def resolve_params(exp:Experiment, profile:str='smoke', overrides:dict|None=None)->dict:
-    "The parameters for a run: the profile's values, then `overrides`, each checked against the notebook's types."
+    """The parameters for a run: the profile's values, then `overrides`, each checked against the notebook's `parameters` cell.
+    A value must have the type of the notebook's default (int, float, bool, str); a number must be finite (no nan or
+    inf); and a number whose notebook default is zero or more (counts, sizes, steps, rates, seeds, threads) must not be
+    negative, while one whose default is negative (`c_min = -2.0`) may be. Narrower ranges (a count of at least 1) are
+    the notebook's to check. A refused value is a `CmrnbError` naming the experiment, the parameter and the value."""
     if profile not in PROFILES: raise CmrnbError(f"unknown profile {profile!r}; choose from {', '.join(PROFILES)}")
     declared = notebook_parameters(exp.path)
     params = {}
@@ -130,7 +242,8 @@ def resolve_params(exp:Experiment, profile:str='smoke', overrides:dict|None=None
         for k, v in values.items():
             if k not in declared:
                 raise CmrnbError(f"{exp.name} has no parameter {k!r} ({source}); it has: {', '.join(declared)}")
-            params[k] = _coerce(k, v, declared[k][0])
+            try: params[k] = _check_range(k, _coerce(k, v, declared[k][0]), declared[k][1])
+            except CmrnbError as e: raise CmrnbError(f"{exp.name}: {e} ({source})") from None
     return params
 
 # %% ../nbs/90_experiments.ipynb #1782f1c0
@@ -159,6 +272,16 @@ def provenance(device=None)->dict:
             'device': str(dev), 'device_name': torch.cuda.get_device_name(dev) if dev.type == 'cuda' else _cpu_name(),
             'cpu_count': os.cpu_count()}
 
+# %% ../nbs/90_experiments.ipynb #b21bff4b
+def writable_dir(path, what:str)->Path:
+    "`path`, created when missing and checked to be writable; otherwise a `CmrnbError` naming it and what was to go there."
+    root = Path(path)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=root): pass
+    except OSError as e: raise CmrnbError(f"cannot write {what} in {root}: {e.strerror or e}") from None
+    return root
+
 # %% ../nbs/90_experiments.ipynb #46cb41af
 @dataclass
 class RunResult:
@@ -171,12 +294,7 @@ class RunResult:
 
 def runs_root(runs_dir=None)->Path:
     "Where run folders go (`runs/` in the repository by default), checked to be writable."
-    root = Path(runs_dir or os.environ.get('CMRNB_RUNS') or repo_root()/'runs')
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=root): pass
-    except OSError as e: raise CmrnbError(f"cannot write run folders in {root}: {e.strerror or e}") from None
-    return root
+    return writable_dir(runs_dir or os.environ.get('CMRNB_RUNS') or repo_root()/'runs', 'run folders')
 
 def new_run_dir(root:Path, name:str, profile:str)->Path:
     "A fresh folder for a run; an existing one is never reused."
@@ -205,6 +323,19 @@ def _failure(e:Exception, executed:Path)->str:
     msg = str(e.evalue).strip().splitlines()[0] if str(e.evalue).strip() else ''
     return f"{where} raised {e.ename}: {msg}"
 
+# %% ../nbs/90_experiments.ipynb #12e472e3
+def check_device(device:str|None=None)->str:
+    "The torch device a run will use (`device`, else $CMRNB_DEVICE, else cuda when available); a `CmrnbError` when torch cannot use it."
+    import torch
+    name = device or os.environ.get('CMRNB_DEVICE')
+    try: dev = get_device(device)
+    except RuntimeError:
+        raise CmrnbError(f"unknown device {name!r}{'' if device else ' (from $CMRNB_DEVICE)'}: use cpu, cuda or cuda:N "
+                         "(or another torch device type, e.g. mps)") from None
+    if dev.type == 'cuda' and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise CmrnbError(f"device {name!r}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+    return str(dev)
+
 # %% ../nbs/90_experiments.ipynb #ed4cbba3
 def run_experiment(name:str, # experiment (notebook stem)
                    profile:str='smoke', # smoke, quick or full
@@ -219,7 +350,8 @@ def run_experiment(name:str, # experiment (notebook stem)
     if name not in registry: raise CmrnbError(f"unknown experiment {name!r}; known: {', '.join(registry) or 'none'}")
     exp = registry[name]
     values = resolve_params(exp, profile, params)          # refuses bad parameters before a kernel starts
-    if device: get_device(device)
+    check_device(device)
+    if values.get('device'): check_device(values['device'])   # a notebook's own `device` parameter
     out = new_run_dir(runs_root(runs_dir), name, profile)
     values['out_dir'] = str(out.resolve())
     defaults = notebook_parameters(exp.path)
@@ -250,6 +382,7 @@ def reproduce(profile:str='quick', only:list|None=None, device=None, runs_dir=No
     unknown = sorted(set(only or []) - set(registry))
     if unknown: raise CmrnbError(f"unknown experiment(s) {', '.join(unknown)}; known: {', '.join(registry)}")
     if profile not in PROFILES: raise CmrnbError(f"unknown profile {profile!r}; choose from {', '.join(PROFILES)}")
+    check_device(device); writable_dir(figures_dir or repo_root()/'figures', 'the report')   # before hours of runs
     root = runs_root(runs_dir)
     names = [n for n in registry if not only or n in only]
     results = []
@@ -265,18 +398,65 @@ def reproduce(profile:str='quick', only:list|None=None, device=None, runs_dir=No
 def _overridden(run:Path)->bool:
     "Whether a run changed its profile's parameters on the command line."
     f = run/'parameters.json'
-    return f.exists() and bool(json.loads(f.read_text()).get('overrides'))
+    return f.exists() and bool(_read_json(f).get('overrides'))
+
+def _complete(run:Path)->bool:
+    "A run that finished: results and provenance written, and no error.json (a run killed or failed midway is not one)."
+    return (run/'results.json').exists() and (run/'provenance.json').exists() and not (run/'error.json').exists()
+
+def _read_json(path)->dict:
+    "A JSON file of a run folder; an unreadable or malformed one is a `CmrnbError` naming it."
+    try: return json.loads(Path(path).read_text())
+    except (OSError, ValueError) as e: raise CmrnbError(f"{path}: {e}") from None
 
 def latest_run(name:str, profile:str, runs_dir=None)->Path|None:
     "The newest successful run folder of an experiment at a profile, as the profile defines it (no parameter overrides)."
     root = Path(runs_dir or repo_root()/'runs')
-    done = [p for p in sorted(root.glob(f'*-{name}-{profile}*')) if (p/'results.json').exists()
+    done = [p for p in sorted(root.glob(f'*-{name}-{profile}*')) if _complete(p)
             and p.name.split('-', 2)[2].rsplit('-' + profile, 1)[0] == name and not _overridden(p)]
     return done[-1] if done else None
 
 def _fmt(v):
     if isinstance(v, float): return f"{v:.4g}"
     return str(v)
+
+# %% ../nbs/90_experiments.ipynb #949656db
+def _ours(claim:Claim, results:dict)->str:
+    "The values that a claim's check names, as measured ('—' where missing)."
+    keys = check_keys(claim.conds)
+    vals = [_fmt(results[k]) if results.get(k) is not None else '—' for k in keys]
+    return vals[0] if len(keys) == 1 else ', '.join(f"{k} = {v}" for k, v in zip(keys, vals))
+
+def claim_rows(registry:dict, profile:str, runs_dir=None, kind:str='claims')->list:
+    "(experiment, claim, ours, holds) for every claim (or goal), judged on the newest run of its experiment at `profile`."
+    rows = []
+    for name, exp in registry.items():
+        run = latest_run(name, profile, runs_dir)
+        res = _read_json(run/'results.json') if run else {}
+        rows += [(exp, c, _ours(c, res), evaluate_check(c.conds, res)) for c in getattr(exp, kind)]
+    return rows
+
+# %% ../nbs/90_experiments.ipynb #216dfc92
+def _cell(s)->str: return str(s).replace('|', '\\|')
+
+def _claims_table(rows:list, profile:str)->list:
+    "Markdown lines: how many published claims hold, then the table method | claim | published | ours | holds."
+    if not rows: return []
+    n, nm = sum(h == 'yes' for *_, h in rows), sum(h == 'not measured' for *_, h in rows)
+    method = lambda e: f"{_cell(e.method)} (`{e.name}`)" if e.method else f"`{e.name}`"
+    return [f"**{n} of {len(rows)} published claims hold at the {profile} profile** ({nm} not measured). Each claim's check "
+            f"(`nbs/experiments/experiments.toml`) is applied to the newest `{profile}` run of its experiment; the published "
+            "values were measured on the seeds' data (UK Biobank), ours on the phantom.", "",
+            "| method | claim | published | ours | holds |", "|---|---|---|---|---|"] + \
+           [f"| {method(e)} | {_cell(c.claim)}: `{_cell(c.check)}` | {_cell(c.published)} ({_cell(c.source)}) | {_cell(o)} | {h} |"
+            for e, c, o, h in rows] + [""]
+
+def _goals_table(rows:list, profile:str)->list:
+    "Markdown lines: the project goals that no seed claims, and whether the newest runs meet them."
+    if not rows: return []
+    return [f"Project goals, not claims of the seeds: {sum(h == 'yes' for *_, h in rows)} of {len(rows)} met at the {profile} profile.", "",
+            "| experiment | goal | ours | met |", "|---|---|---|---|"] + \
+           [f"| `{e.name}` | {_cell(c.claim)}: `{_cell(c.check)}` | {_cell(o)} | {h} |" for e, c, o, h in rows] + [""]
 
 # %% ../nbs/90_experiments.ipynb #7100ae6b
 def _summary(rows:list, profile:str)->list:
@@ -290,23 +470,26 @@ README_MARKERS = ('<!-- results:start -->', '<!-- results:end -->')
 
 def _update_readme(readme:Path, summary:list):
     "Replace what stands between the README's result markers by `summary` (untouched when the markers are missing)."
-    text = readme.read_text(); a, b = README_MARKERS
-    if a not in text or b not in text: return
-    head, rest = text.split(a, 1); tail = rest.split(b, 1)[1]
-    with atomic_write(readme, 'w') as f: f.write(head + a + '\n' + '\n'.join(summary) + b + tail)
+    a, b = README_MARKERS
+    try:
+        text = readme.read_text()
+        if a not in text or b not in text: return
+        head, rest = text.split(a, 1); tail = rest.split(b, 1)[1]
+        with atomic_write(readme, 'w') as f: f.write(head + a + '\n' + '\n'.join(summary) + b + tail)
+    except OSError as e: raise CmrnbError(f"cannot rewrite {readme}: {e.strerror or e}") from None
 
 def write_report(profile:str='quick', runs_dir=None, exp_dir=None, figures_dir=None,
-                 readme=None, # a README whose text between README_MARKERS gets the summary table; None: none
+                 readme=None, # a README whose text between README_MARKERS gets the claims and summary tables; None: none
                 )->Path:
-    "Write `figures/REPORT.md` (and copy each experiment's figures and JSON) from the newest run folders."
+    "Write `figures/REPORT.md` (claims table first; each experiment's figures and JSON copied) from the newest run folders."
     registry = load_registry(exp_dir)
-    fig_root = Path(figures_dir or repo_root()/'figures'); fig_root.mkdir(parents=True, exist_ok=True)
+    fig_root = writable_dir(figures_dir or repo_root()/'figures', 'the report')
     lines, rows = [], []
     for name, exp in registry.items():
         run = latest_run(name, profile, runs_dir)
         lines += [f"## {exp.title} (`{name}`)", ""]
         if run is None: lines += [f"No successful `{profile}` run yet.", ""]; continue
-        res = json.loads((run/'results.json').read_text()); prov = json.loads((run/'provenance.json').read_text())
+        res, prov = _read_json(run/'results.json'), _read_json(run/'provenance.json')
         rows += [(name, k, res[k], exp.anchors.get(k, {}).get('value')) for k in exp.headline if k in res]
         dst = fig_root/name
         if dst.exists(): shutil.rmtree(dst)
@@ -320,10 +503,14 @@ def write_report(profile:str='quick', runs_dir=None, exp_dir=None, figures_dir=N
         lines.append("")
         lines += [f"![{p.stem}]({name}/figures/{p.name})" for p in sorted((dst/'figures').glob('*.png'))] + [""]
     summary = _summary(rows, profile)
+    claims = _claims_table(claim_rows(registry, profile, runs_dir), profile)
+    goals = _goals_table(claim_rows(registry, profile, runs_dir, 'goals'), profile)
     head = [f"# cmrnb results ({profile} profile)", "",
             "Written by `cmrnb reproduce` from run folders only; each section names its run, device and git SHA.",
-            "Published values are anchors to compare with, measured on other data (UK Biobank), not targets.", ""]
+            "The claims table applies each seed claim's check to our runs; elsewhere published values are anchors to compare",
+            "with, measured on other data (UK Biobank), not targets.", ""]
+    sections = [(t, x) for t, x in (("## Published claims", claims), ("## Project goals", goals), ("## Summary", summary)) if x]
     out = fig_root/'REPORT.md'
-    with atomic_write(out, 'w') as f: f.write('\n'.join(head + (["## Summary", ""] + summary if summary else []) + lines))
-    if readme is not None and Path(readme).exists(): _update_readme(Path(readme), summary)
+    with atomic_write(out, 'w') as f: f.write('\n'.join(head + [l for t, x in sections for l in [t, ""] + x] + lines))
+    if readme is not None and Path(readme).exists(): _update_readme(Path(readme), claims + summary)
     return out

@@ -13,7 +13,7 @@ from .core import CmrnbError, CheckpointError, ArtifactCache, atomic_write, repo
 
 # %% auto #0
 __all__ = ['FAMILIES', 'weights_dir', 'read_manifest', 'signature', 'StaleWeights', 'Family', 'shipped_weights',
-           'family_checkpoint', 'train_weights', 'family']
+           'family_checkpoint', 'with_overrides', 'train_weights', 'family']
 
 # %% ../nbs/81_weights.ipynb #2c229cf6
 def weights_dir()->Path:
@@ -119,26 +119,41 @@ def _machine()->str:
     return f"{_cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch thread(s), torch {torch.__version__}"
 
 # %% ../nbs/81_weights.ipynb #ccfaf6ad
-def train_weights(fam:Family, profile:str='quick', overrides:dict|None=None, # config fields to change (not shippable)
+def with_overrides(cfg, overrides:dict)->Any:
+    "`cfg` with fields replaced by `overrides` (strings from the command line are converted to each field's type)."
+    fields = {f.name: getattr(cfg, f.name) for f in dataclasses.fields(cfg)}
+    def conv(k, v):
+        if k not in fields: raise CmrnbError(f"{type(cfg).__name__} has no field {k!r}; it has: {', '.join(fields)}")
+        old = fields[k]
+        if not isinstance(v, str): return v
+        try:
+            if isinstance(old, bool): return {'true': True, 'false': False}[v.lower()]
+            if isinstance(old, tuple): return tuple(type(old[0]) (x) if old else x for x in v.split(',') if x)
+            return type(old)(v)
+        except (ValueError, KeyError): raise CmrnbError(f"{k}: {v!r} is not a valid {type(old).__name__}") from None
+    return dataclasses.replace(cfg, **{k: conv(k, v) for k, v in overrides.items()})
+
+# %% ../nbs/81_weights.ipynb #4fbd1256
+def train_weights(fam:Family, profile:str='quick',
+                  overrides:dict|None=None, # config fields to change: trains that variant in the cache and ships nothing
                   force:bool=False, # discard the cached training and train from scratch
-                  device=None, progress:bool=True)->Path:
+                  device=None, progress:bool=True)->tuple: # (weights or checkpoint path, manifest entry)
     "Train `fam` at `profile` (resuming a killed training) and write `weights/NAME-PROFILE.pt` and its manifest entry."
     from cmrnb.experiments import git_sha
     if profile not in fam.profiles: raise CmrnbError(f"{fam.name} ships weights for {', '.join(fam.profiles)}, not {profile!r}")
-    cfg = fam.config(profile)
-    if overrides: raise CmrnbError(f"shipped weights follow the {profile} recipe; change it in the code, not with {sorted(overrides)}")
+    cfg = with_overrides(fam.config(profile), overrides or {})
     ckpt = fam.build(cfg, None, device, progress, rebuild=force)
     net, cfg = fam.load(ckpt, device)
+    rec, batch = _training_record(ckpt), getattr(cfg, 'batch_size', None)
+    entry = {'command': fam.command(profile), 'git_sha': git_sha(), 'trained': datetime.date.today().isoformat(),
+             'machine': _machine(), **rec, **({'images_seen': rec['steps'] * batch} if batch and 'steps' in rec else {}),
+             'validation': {k: float(v) for k, v in fam.validate(net, cfg).items()}, 'config': _jsonable(cfg), 'signature': signature(net)}
+    if overrides: return ckpt, entry                                   # a variant: not the profile's recipe, so not shipped
     state, dtype, diff = _fp16_state(fam, net.cpu(), cfg)
     out = fam.path(profile); save_checkpoint({'model': state, 'config': _jsonable(cfg)}, out)
-    batch = getattr(cfg, 'batch_size', None); rec = _training_record(ckpt)
-    entry = {'file': out.name, 'sha256': sha256_file(out), 'dtype': dtype, 'fp16_probe_max_abs_diff': diff, 'fp16_tol': fam.fp16_tol,
-             'command': fam.command(profile), 'git_sha': git_sha(), 'trained': datetime.date.today().isoformat(),
-             'machine': _machine(), **rec, **({'images_seen': rec['steps'] * batch} if batch and 'steps' in rec else {}),
-             'validation': {k: float(v) for k, v in fam.validate(net, cfg).items()},
-             'config': _jsonable(cfg), 'signature': signature(net)}
+    entry = {'file': out.name, 'sha256': sha256_file(out), 'dtype': dtype, 'fp16_probe_max_abs_diff': diff, 'fp16_tol': fam.fp16_tol, **entry}
     _write_manifest_entry(fam.name, profile, entry)
-    return out
+    return out, entry
 
 # %% ../nbs/81_weights.ipynb #a08b3c04
 FAMILIES = {'segmenter': 'cmrnb.analysis.segment:SEGMENTER', 'tracker': 'cmrnb.analysis.tracking:TRACKER'}

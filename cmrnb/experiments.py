@@ -9,6 +9,7 @@ import nbformat
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Callable
 from .core import CmrnbError, atomic_write, save_json, repo_root, get_device
 
 # %% auto #0
@@ -375,22 +376,49 @@ def run_experiment(name:str, # experiment (notebook stem)
     return RunResult(name, out, not error, error, wall)
 
 # %% ../nbs/90_experiments.ipynb #e9b1c781
+def _retrain(profile:str, state:dict, save:Callable):
+    "Train every shipped model family at `profile` from scratch; one whose training a kill interrupted resumes instead."
+    from cmrnb.weights import FAMILIES, family, train_weights
+    for name in FAMILIES:
+        fam, started = family(name), state.setdefault('retrained', {})
+        if profile not in fam.profiles or started.get(name) == 'done': continue
+        print(f"retraining {name} ({profile}) ...", flush=True)
+        force = started.get(name) != 'started'; started[name] = 'started'; save()
+        train_weights(fam, profile, force=force); started[name] = 'done'; save()
+
+def _resume_state(path:Path, fresh:dict)->dict:
+    "The state of an interrupted reproduce of the same commit, experiments and device; else `fresh`."
+    old = _read_json(path) if path.exists() else {}
+    same = all(old.get(k) == fresh[k] for k in ('git_sha', 'names', 'device', 'retrain'))
+    return {**fresh, 'done': old.get('done', {}), 'retrained': old.get('retrained', {})} if same else fresh
+
+# %% ../nbs/90_experiments.ipynb #ddaf3313
 def reproduce(profile:str='quick', only:list|None=None, device=None, runs_dir=None, exp_dir=None,
-              figures_dir=None, readme=None)->list:
-    "Run experiments in dependency order, keep going past failures, then write the report. Returns the `RunResult`s."
+              figures_dir=None, readme=None,
+              retrain:bool=False, # train every shipped model family from scratch first (`cmrnb train NAME --force`)
+             )->list:
+    "Run experiments in dependency order, keep going past failures, then write the report; run again after a kill, it resumes. Returns the `RunResult`s."
     registry = load_registry(exp_dir)
     unknown = sorted(set(only or []) - set(registry))
     if unknown: raise CmrnbError(f"unknown experiment(s) {', '.join(unknown)}; known: {', '.join(registry)}")
     if profile not in PROFILES: raise CmrnbError(f"unknown profile {profile!r}; choose from {', '.join(PROFILES)}")
     check_device(device); writable_dir(figures_dir or repo_root()/'figures', 'the report')   # before hours of runs
-    root = runs_root(runs_dir)
-    names = [n for n in registry if not only or n in only]
+    root = runs_root(runs_dir); names = [n for n in registry if not only or n in only]
+    path = root/f'.reproduce-{profile}.json'
+    state = _resume_state(path, {'git_sha': git_sha(), 'names': names, 'device': device, 'retrain': retrain, 'done': {}})
+    save = lambda: save_json(state, path)
+    if retrain: _retrain(profile, state, save)
     results = []
     for i, n in enumerate(names):
+        if n in state['done'] and _complete(Path(state['done'][n])):
+            print(f"[{i+1}/{len(names)}] {n} ({profile}): done before the interruption -> {state['done'][n]}", flush=True)
+            results.append(RunResult(n, Path(state['done'][n]), True)); continue
         print(f"[{i+1}/{len(names)}] {n} ({profile}) ...", flush=True)
         r = run_experiment(n, profile, device=device, runs_dir=root, registry=registry)
         print(f"    {'ok' if r.ok else 'FAILED: ' + r.error} in {r.wall_s:.0f} s -> {r.path}", flush=True)
         results.append(r)
+        if r.ok: state['done'][n] = str(r.path); save()
+    path.unlink(missing_ok=True)                       # finished: the next reproduce starts afresh
     write_report(profile, runs_dir=root, exp_dir=exp_dir, figures_dir=figures_dir, readme=readme)
     return results
 

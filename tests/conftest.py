@@ -13,6 +13,12 @@ def real_data():
     return root
 
 
+def pytest_collection_modifyitems(items):
+    "Tests that take `real_data` carry the `realdata` marker (pyproject.toml), so `pytest -m 'not realdata'` leaves them out."
+    for item in items:
+        if 'real_data' in getattr(item, 'fixturenames', ()): item.add_marker(pytest.mark.realdata)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def one_thread():
     "One torch thread for the suite: the tests' tiny models on 2 shared cores run faster than with two contending threads."

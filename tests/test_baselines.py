@@ -25,7 +25,7 @@ def test_all_four_models_generate_canonical_masks(data):
         img, msk = to_arrays(model.sample(3, c, seed=1), model.cfg)
         assert img.shape == msk.shape == shape and msk.dtype == np.uint8
         assert set(np.unique(msk)) <= {0, 1, 2, 3} and 0 <= img.min() and img.max() <= 1
-        assert np.array_equal(img, to_arrays(model.sample(3, c, seed=1), model.cfg)[0])   # seeded
+        assert np.array_equal(img, to_arrays(model.sample(3, c, seed=1), model.cfg)[0])   # seeded: bit-exact in one process
 
 
 def test_condition_changes_cvae_and_cgan_samples(data):
@@ -62,6 +62,7 @@ def test_vae_trains_and_gan_resumes_exactly(data, tmp_path):
         train_gan(g, d, cines, out, cond=cond, kind='bce', steps=steps, batch_size=2, ckpt_every=2, progress=False, device='cpu')
         return g
     full = run(tmp_path/'full', 4); run(tmp_path/'part', 2); resumed = run(tmp_path/'part', 4)
+    # bit-exact: resuming restores weights, optimiser and RNG state, so the same steps run on the same machine
     for a, b in zip(full.state_dict().values(), resumed.state_dict().values()): assert torch.equal(a, b)
 
 

@@ -6,8 +6,12 @@ import pandas as pd
 import pytest
 from cmrnb.core import CmrnbError
 from cmrnb.data.phantom import sample_subject, sax_cine
+from cmrnb.analysis.phenotypes import sax_phenotypes
 import cmrnb.data.export as ex
 from cmrnb.data.export import export_nnunet, cohort_studies
+
+
+def measure(s): return sax_phenotypes(s, warn=False)   # the caller's phenotypes: data does not import analysis
 
 
 def arr(p): return np.asarray(nib.load(p).dataobj).transpose(2, 1, 0)
@@ -21,7 +25,7 @@ def cines():
 
 def test_generated_cines_round_trip(cines, tmp_path):
     img, msk, dem, ss = cines
-    res = export_nnunet((img, msk, dem), tmp_path, 501, 'CineLDM', spacing=ss[0].spacing)
+    res = export_nnunet((img, msk, dem), tmp_path, 501, 'CineLDM', spacing=ss[0].spacing, phenotypes=measure)
     assert res.cases == ['syn_0000_ED', 'syn_0000_ES', 'syn_0001_ED', 'syn_0001_ES', 'syn_0002_ED', 'syn_0002_ES']
     js = json.loads((res.folder/'dataset.json').read_text())
     assert js['numTraining'] == 6 and js['synthetic'] is True and js['labels'] == {'background': 0, 'lv': 1, 'myo': 2, 'rv': 3}
@@ -41,6 +45,7 @@ def test_generated_cines_round_trip(cines, tmp_path):
 def test_bad_items_are_skipped_and_reported(cines, tmp_path):
     img, msk, dem, ss = cines
     res = export_nnunet([ss[0], ss[1].replace(mask=None, subject='S1'), ss[2]], tmp_path, 2, 'X')
+    assert 'LVEDV' not in pd.read_csv(res.folder/'conditions.csv').columns     # no `phenotypes`: volumes only
     assert len(res.cases) == 4 and res.skipped[0][0] == 'S1' and 'no mask' in res.skipped[0][1]
     with pytest.raises(CmrnbError, match='exists'): export_nnunet(ss, tmp_path, 2, 'X')
     with pytest.raises(ValueError, match='dataset_id'): export_nnunet(ss, tmp_path, 1000, 'X')
@@ -61,7 +66,7 @@ def test_interrupted_export_leaves_nothing(cines, tmp_path, monkeypatch):
 def test_real_acdc_case(real_data, tmp_path):
     from cmrnb.data.io import read_acdc
     s = read_acdc(real_data/'acdc-training'/'patient001')
-    res = export_nnunet([s], tmp_path, 4, 'ACDC1', synthetic=False)
+    res = export_nnunet([s], tmp_path, 4, 'ACDC1', synthetic=False, phenotypes=measure)
     df = pd.read_csv(res.folder/'conditions.csv')
     assert res.cases == ['case_0000_ED', 'case_0000_ES'] and not df.synthetic.any()
     assert abs(df.LVEDV[0] - 295.5) < 0.5 and abs(df.LVEF[0] - 23.7) < 0.2   # the README's reference values

@@ -105,7 +105,7 @@ def test_dicom_series_order_spacing_and_missing_slice(tmp_path):
     iop = (0.712221, 0.701112, -0.0343949, -0.307716, 0.267798, -0.913015)    # Sunnybrook's oblique orientation
     write_dicom_series(raw0, tmp_path/'s', (-6., 1.3, 1.3), iop, origin=(-28.8, -199.7, 111.2))
     raw, sp, meta = read_dicom_cine(tmp_path/'s')
-    assert np.array_equal(raw, raw0[:, ::-1]) and abs(sp[0] - 6) < 1e-3 and sp[1:] == (1.3, 1.3)
+    assert np.array_equal(raw, raw0[:, ::-1]) and abs(sp[0] - 6) < 1e-3 and np.allclose(sp[1:], (1.3, 1.3), rtol=0, atol=1e-9)
     for n in (7, 8, 9): (tmp_path/'s'/f'{n}.dcm').unlink()                   # slice 2 (instances 7-9) gone
     with pytest.raises(DataError, match=r's: missing slice: gap of 12\.0 mm'): read_dicom_cine(tmp_path/'s')
     (tmp_path/'s'/'1.dcm').unlink()                                          # and one phase of slice 0
@@ -133,7 +133,7 @@ def test_acdc_all_100_patients(real_data):
     for s in studies:
         # T = 2 (ED, ES) unless the folder has the 4d cine (the shared copy has one, patient090: T = NbFrame = 12)
         assert s.shape[0] in (2, s.meta['nb_frames']) and s.labelled == tuple(sorted((s.ed, s.es)))
-        assert s.mask.max() <= RV and s.image.max() == 1.0
+        assert s.mask.max() <= RV and abs(s.image.max() - 1) < 1e-6
         edv, esv = lv_ml(s, s.ed), lv_ml(s, s.es); assert edv > esv > 0
         ef[s.meta['group']].append(100 * (edv - esv) / edv)
         if s.meta['group'] == 'RV': ef['RVEF'].append(100 * (lv_ml(s, s.ed, RV) - lv_ml(s, s.es, RV)) / lv_ml(s, s.ed, RV))
@@ -184,7 +184,7 @@ def test_mnms2(real_data):
 
 # ---------------------------------------------------------------- the phantom through the writers (where it exists)
 def test_phantom_round_trips(tmp_path):
-    phantom = pytest.importorskip('cmrnb.data.phantom')
+    from cmrnb.data import phantom
     s0 = phantom.tiny_sax(0)
     s1 = read_acdc(write_acdc_case(s0, tmp_path, 'phantom0'))
     assert np.array_equal(s1.image, s0.image) and np.allclose(s1.spacing, s0.spacing) and (s1.ed, s1.es) == (s0.ed, s0.es)

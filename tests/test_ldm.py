@@ -48,7 +48,7 @@ def test_ddim_eta0_is_deterministic_for_a_seed():
     a, am = ldm.sample(2, n_steps=5, eta=0., seed=7)
     b, bm = ldm.sample(2, n_steps=5, eta=0., seed=7)
     c, _ = ldm.sample(2, n_steps=5, eta=0., seed=8)
-    assert np.array_equal(a, b) and np.array_equal(am, bm)
+    assert np.array_equal(a, b) and np.array_equal(am, bm)   # bit-exact: same seed in one process
     assert np.abs(a - c).max() > 1e-4
 
 
@@ -83,6 +83,7 @@ def test_train_ldm_resumes_exactly(studies, tmp_path):
         return train_ldm(m, x, out, cond=c, steps=steps, batch_size=2, lr=1e-3, ckpt_every=2, progress=False, device='cpu')
     full = run(tmp_path/'full', 4)
     run(tmp_path/'part', 2); resumed = run(tmp_path/'part', 4)
+    # bit-exact: resuming restores weights, optimiser and RNG state, so the same steps run on the same machine
     for a, b in zip(full.state_dict().values(), resumed.state_dict().values()): assert torch.equal(a, b)
     assert abs(encode_dataset(full, x, device='cpu').std().item() - 1) < 1e-3   # the latent scale was fitted
 

@@ -28,7 +28,7 @@ def test_cross_channel_decoding_shapes(sparse):
     assert set(joint) == {'cine', 'tagging'} and joint['tagging'].shape == (3, 4, 16, 16)
     both = (m.translate(cine, to='tagging') + m.translate(tag, to='tagging', frm='tagging')) / 2
     assert torch.allclose(joint['tagging'], both, atol=1e-6)                # joint = mean of the decodings
-    assert torch.equal(m.translate(cine, to='tagging'), m.translate(cine, to='tagging'))   # means, no sampling
+    assert torch.equal(m.translate(cine, to='tagging'), m.translate(cine, to='tagging'))   # means, no sampling: bit-exact
 
 
 def test_bad_input_is_named():
@@ -84,5 +84,6 @@ def test_resume_and_load(tmp_path):
     m = train_mcvae(data, cfg, tmp_path, steps=20, batch_size=8, log_every=5, ckpt_every=5)   # resumes at step 10
     assert [x['step'] for x in logs(tmp_path)] == [5, 10, 15, 20]
     m2 = load_mcvae(tmp_path)
+    # bit-exact: the saved weights reloaded
     assert m2.cfg == cfg and all(torch.equal(a, b) for a, b in zip(m.state_dict().values(), m2.state_dict().values()))
     with pytest.raises(CheckpointError, match='config.json'): load_mcvae(tmp_path/'nothing')

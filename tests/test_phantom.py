@@ -7,6 +7,7 @@ from cmrnb.data import phantom as ph
 
 def test_deterministic():
     a, b = ph.tiny_sax(4), ph.tiny_sax(4)
+    # bit-exact: the same seed and input in one process
     assert np.array_equal(a.image, b.image) and np.array_equal(a.mask, b.mask) and a.phenotypes == b.phenotypes
     assert not np.array_equal(a.image, ph.tiny_sax(5).image)
     t1, t2 = ph.tiny_tagging(2), ph.tiny_tagging(2)
@@ -84,7 +85,7 @@ def test_strain_ranges_healthy():
     s = t.meta['strain']
     assert ((s['Ecc_global'][t.es] > -0.3) & (s['Ecc_global'][t.es] < -0.1)).all()
     assert ((s['Err_global'][t.es] > 0.15) & (s['Err_global'][t.es] < 0.9)).all()
-    assert np.abs(s['Ecc_global'][0]).max() == 0
+    assert np.abs(s['Ecc_global'][0]).max() < 1e-12   # ED is the reference frame
 
 
 def test_cohort_correlations():
@@ -106,8 +107,7 @@ def test_bad_condition():
 
 
 def test_write_cohort(tmp_path):
-    io = pytest.importorskip('cmrnb.data.io')
-    if not hasattr(io, 'write_acdc_case'): pytest.skip('cmrnb.data.io writers not there yet')
+    from cmrnb.data import io
     man = ph.write_cohort(tmp_path, 3, seed=2, workers=2, progress=False, n_frames=4, sax_size=32, n_slices=4, lax_size=32,
                           views=('sax', '4ch', 'tagging'), tag_frames=4, tag_size=32)
     assert len(man) == 3 and (man.error.fillna('') == '').all()

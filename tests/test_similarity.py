@@ -51,7 +51,7 @@ def test_ms_ssim_matches_monai(size, n_scales):
     ours = ms_ssim(b, a).numpy()
     ref = MultiScaleSSIMMetric(spatial_dims=2, data_range=1.0, weights=w)(torch.tensor(b), torch.tensor(a))[:, 0].numpy()
     assert np.abs(ours - ref).max() < 1e-5                # MONAI computes in float32
-    if n_scales == 5: assert w == MS_SSIM_WEIGHTS
+    if n_scales == 5: assert np.allclose(w, MS_SSIM_WEIGHTS, rtol=0, atol=1e-12)
 
 
 def test_sanity_self_perfect_and_shift_worse():
@@ -61,7 +61,7 @@ def test_sanity_self_perfect_and_shift_worse():
     for m in ('ssim', 'ms_ssim', 'four_gr_ssim'):
         assert torch.all(torch.abs(s[0][m] - 1) < 1e-5), m
         assert torch.all(s[2][m] < s[0][m] - 1e-3) and torch.all(s[6][m] < s[2][m]), m
-    assert torch.all(s[0]['rmse'] == 0) and torch.all(s[2]['mae'] < s[6]['mae'])
+    assert float(s[0]['rmse'].abs().max()) < 1e-6 and torch.all(s[2]['mae'] < s[6]['mae'])
     assert torch.all(torch.isinf(s[0]['psnr'])) and torch.all(s[2]['psnr'] > s[6]['psnr'])
 
 
@@ -117,7 +117,7 @@ def test_gpu_matches_cpu():
 
 
 def test_real_acdc_frames(real_data):
-    nib = pytest.importorskip("nibabel")
+    import nibabel as nib
     f = real_data / 'acdc-training' / 'patient001' / 'patient001_frame01.nii.gz'
     if not f.exists(): pytest.skip(f"{f} not found")
     vol = np.asarray(nib.load(f).dataobj, dtype=np.float64).transpose(2, 1, 0)        # (z, y, x)

@@ -60,9 +60,12 @@ def test_bad_input(tiny):
 
 def test_faulty_checkpoints(tmp_path, tiny):
     cfg = tiny[0]
+    from cmrnb.core import sha256_file
     (tmp_path/'bad.pt').write_bytes(b'not a checkpoint')
-    with pytest.raises(CheckpointError, match='bad.pt: not a loadable'):
+    with pytest.raises(CheckpointError, match='bad.pt: has no checksum file'):
         load_tracker(tmp_path/'bad.pt')
+    with pytest.raises(CheckpointError, match='bad.pt: not a loadable'):
+        load_tracker(tmp_path/'bad.pt', sha256=sha256_file(tmp_path/'bad.pt'))
     from cmrnb.core import save_checkpoint
     from dataclasses import asdict
     other = asdict(tracker_config('quick'))

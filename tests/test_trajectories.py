@@ -22,7 +22,8 @@ def test_f2f_paper_sizes_rank_16_and_closed_loop():
     rng = np.random.default_rng(2)
     wv = rng.normal(size=(4, 50, 512)).cumsum(1)
     ks = f2f_directions(wv, 32)
-    assert ks.shape == (49, 512) and np.linalg.matrix_rank(ks) == 16
+    sv = np.linalg.svd(ks, compute_uv=False)   # rank 16: 16 singular values far above round-off (~n eps sv[0]), the rest at it
+    assert ks.shape == (49, 512) and sv[15] > 0.05 * sv[0] and sv[16] < 1e-10 * sv[0], sv[14:18] / sv[0]
     path = f2f_latents(wv[:, 0], ks)
     assert np.abs(path[:, -1] - path[:, 0]).max() < 1e-9
 

@@ -22,7 +22,7 @@ from ..train import TrainLoop
 __all__ = ['SEG_PRESETS', 'CONDITIONS', 'SEGMENTER', 'SCORED_PHENOTYPES', 'SegNet', 'SegConfig', 'to_network', 'network_frames',
            'training_slices', 'augment', 'train_segmenter', 'load_segmenter', 'segment', 'acdc_split', 'seg_config',
            'phantom_studies', 'training_studies', 'segmenter_checkpoint', 'trained_segmenter', 'evaluate_segmenter',
-           'score_sax', 'summarise_scores']
+           'score_sax', 'summarise_scores', 'score_acdc_folder']
 
 # %% ../../nbs/21_analysis.segment.ipynb #00182798
 class _Up(nn.Module):
@@ -322,3 +322,14 @@ def summarise_scores(df:'pd.DataFrame')->dict:
                     f'{k}_r': float(df[[f'{k}_pred', f'{k}_ref']].dropna().corr().iloc[0, 1]) if len(d) > 2 else float('nan')})
     for g, x in df.groupby('group'): out[f'LVEF_mae_{g}'] = float((x.LVEF_pred - x.LVEF_ref).abs().mean())
     return out
+
+# %% ../../nbs/21_analysis.segment.ipynb #1b32907e
+def score_acdc_folder(folder, # an ACDC-layout folder: patient*/ with Info.cfg, frames and _gt masks
+                      profile:str='quick', # the segmenter to score (shipped weights for a shipped profile)
+                      device=None, progress:bool=True)->tuple: # (per-patient DataFrame, [(path, DataError)] skipped)
+    "Score the segmenter of `profile` on every patient of an ACDC-layout folder; unreadable patients are skipped and listed."
+    from cmrnb.data.io import read_acdc, load_cohort
+    studies, errors = load_cohort(folder, read_acdc, pattern='patient*', progress=progress)
+    if not studies: raise DataError(folder, f"no readable ACDC patient folders (patient*/){f'; first fault: {errors[0][1]}' if errors else ''}")
+    net, cfg, _ = trained_segmenter(profile, device=device, progress=progress)
+    return score_sax(net, cfg, studies, progress), errors

@@ -21,7 +21,8 @@ def ed_es_from_masks(mask:np.ndarray, # [T, Z, H, W] canonical labels
     frames = list(range(len(mask))) if labelled is None else list(labelled)
     if not frames: raise DataError('mask', "no labelled frames to find ED and ES in")
     lv = np.array([(mask[t] == LV).sum() for t in frames])
-    return frames[int(lv.argmax())], frames[int(lv.argmin())]
+    if not lv.any(): raise DataError('mask', "no LV cavity (label 1) in any labelled frame: ED and ES cannot be found")
+    return frames[int(lv.argmax())], frames[int(np.where(lv > 0, lv, np.inf).argmin())]
 
 def set_ed_es(s:Study)->Study:
     "The study with `ed` and `es` taken from its masks."

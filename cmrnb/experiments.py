@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_experiments.ipynb #7dadb0ab
 from __future__ import annotations
-import datetime, json, math, operator, os, platform, re, shutil, subprocess, sys, tempfile, time, tomllib
+import contextlib, datetime, json, math, operator, os, platform, re, shutil, subprocess, sys, tempfile, time, tomllib
 import nbformat
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -338,6 +338,17 @@ def check_device(device:str|None=None)->str:
     return str(dev)
 
 # %% ../nbs/90_experiments.ipynb #ed4cbba3
+@contextlib.contextmanager
+def _environ(**values):
+    "Set environment variables (None: leave that one as it is) for the duration of a `with` block."
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update({k: v for k, v in values.items() if v is not None})
+    try: yield
+    finally:
+        for k, v in old.items():
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = v
+
 def run_experiment(name:str, # experiment (notebook stem)
                    profile:str='smoke', # smoke, quick or full
                    params:dict|None=None, # overrides (strings from the CLI are converted to the notebook's types)
@@ -360,16 +371,13 @@ def run_experiment(name:str, # experiment (notebook stem)
     save_json({'experiment': name, 'profile': profile, 'overrides': dict(params or {}), 'parameters': values}, out/'parameters.json')
     prov = {**provenance(device), 'seed': seed, 'started': datetime.datetime.now().isoformat(timespec='seconds'),
             'command': ' '.join(sys.argv)}
-    env_before = os.environ.get('CMRNB_DEVICE')
-    if device: os.environ['CMRNB_DEVICE'] = device
     t0, error = time.time(), ''
     try:
-        pm.execute_notebook(str(exp.path), str(out/'notebook.ipynb'), parameters=values, kernel_name=_kernel_name(),
-                            cwd=str(exp.path.parent), progress_bar=False)
+        with _environ(CMRNB_DEVICE=device, CMRNB_RUN_DIR=str(out.resolve())):    # the kernel inherits them
+            pm.execute_notebook(str(exp.path), str(out/'notebook.ipynb'), parameters=values, kernel_name=_kernel_name(),
+                                cwd=str(exp.path.parent), progress_bar=False)
         if not (out/'results.json').exists(): error = 'finished without writing results.json'
     except Exception as e: error = _failure(e, out/'notebook.ipynb')
-    finally:
-        if device: os.environ.pop('CMRNB_DEVICE') if env_before is None else os.environ.update(CMRNB_DEVICE=env_before)
     wall = time.time() - t0
     save_json({**prov, 'wall_s': round(wall, 2), 'ok': not error}, out/'provenance.json')
     if error: save_json({'experiment': name, 'error': error}, out/'error.json')
@@ -486,6 +494,16 @@ def _goals_table(rows:list, profile:str)->list:
             "| experiment | goal | ours | met |", "|---|---|---|---|"] + \
            [f"| `{e.name}` | {_cell(c.claim)}: `{_cell(c.check)}` | {_cell(o)} | {h} |" for e, c, o, h in rows] + [""]
 
+# %% ../nbs/90_experiments.ipynb #ef3b5a4e
+def _weights_lines(run:Path)->list:
+    "Markdown lines saying which trained models a run used (its `weights.json`, written by `cmrnb.weights`)."
+    f = run/'weights.json'
+    if not f.exists(): return []
+    def say(name, w):
+        if w['source'] == 'shipped': return f"{name}: shipped `weights/{w['file']}` (sha256 {w['sha256'][:12]}, trained at git {w['git_sha'][:12]} by `{w['command']}`)"
+        return f"{name}: trained on this machine for this run's config (artifact cache `{Path(w['path']).parent.name}`)"
+    return ["Weights: " + '; '.join(say(k, w) for k, w in _read_json(f).items()) + '.', ""]
+
 # %% ../nbs/90_experiments.ipynb #7100ae6b
 def _summary(rows:list, profile:str)->list:
     "Markdown lines of the summary table: one row per headline result."
@@ -522,9 +540,9 @@ def write_report(profile:str='quick', runs_dir=None, exp_dir=None, figures_dir=N
         dst = fig_root/name
         if dst.exists(): shutil.rmtree(dst)
         shutil.copytree(run/'figures', dst/'figures') if (run/'figures').exists() else dst.mkdir(parents=True)
-        for f in ('results.json', 'provenance.json', 'parameters.json'): shutil.copy(run/f, dst/f)
+        for f in ('results.json', 'provenance.json', 'parameters.json', 'weights.json'): (run/f).exists() and shutil.copy(run/f, dst/f)
         lines += [f"Run `{run.name}`: device {prov['device']} ({prov.get('device_name')}), git {prov['git_sha'][:12]}, "
-                  f"{prov['wall_s']:.0f} s.", "", "| result | ours | published | source |", "|---|---|---|---|"]
+                  f"{prov['wall_s']:.0f} s.", "", *_weights_lines(run), "| result | ours | published | source |", "|---|---|---|---|"]
         for k, v in res.items():
             a = exp.anchors.get(k, {})
             lines.append(f"| {k} | {_fmt(v)} | {_fmt(a['value']) if 'value' in a else ''} | {a.get('source', '')} |")

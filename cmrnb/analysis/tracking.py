@@ -238,9 +238,9 @@ def trained_tracker(cfg:TrackerConfig|str='smoke', # a config, or a preset name
                     cache=None, # an ArtifactCache (default: data/cache)
                     device=None, workers:int|None=None, progress:bool=True)->tuple: # (net, cfg, checkpoint path)
     "The tracker for `cfg`: shipped weights for a shipped profile (`weights/`), else trained once in the artifact cache."
-    from cmrnb.weights import shipped_weights
+    from cmrnb.weights import family_checkpoint
     cfg = tracker_config(cfg)
-    path, sha = shipped_weights(TRACKER, cfg) or (tracker_checkpoint(cfg, cache, device, progress, workers=workers), None)
+    path, sha = family_checkpoint(TRACKER, cfg, cache, device, progress, workers=workers)
     net, cfg = load_tracker(path, device, sha)
     return net, cfg, path
 

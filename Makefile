@@ -2,11 +2,11 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-# torch goes in first so that the project's `torch>=2.3` never pulls a CUDA build onto a CPU machine.
+# torch goes in first so that the project's `torch>=2.6` never pulls a CUDA build onto a CPU machine.
 TORCH  ?= torch==2.13.0
 PROFILE ?= quick
 
-.PHONY: install test reproduce lab clean-runs
+.PHONY: install test reproduce retrain lab clean-runs
 
 install: $(VENV)/.installed
 
@@ -20,11 +20,16 @@ $(VENV)/.installed: pyproject.toml settings.ini
 
 # nbdev_test runs two notebooks at a time: one torch thread each keeps 2 cores from being oversubscribed.
 test: install
+	@if [ -d .git ]; then $(BIN)/nbdev_export && git diff --quiet -- cmrnb || { echo "cmrnb/ differs from what nbs/ export: run nbdev_export and commit both"; git status --short -- cmrnb; exit 1; }; fi
 	OMP_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers 2 --timing
 	$(BIN)/pytest -q
 
 reproduce: install
 	$(BIN)/cmrnb reproduce --profile $(PROFILE)
+
+# trains every shipped model (weights/) from scratch with its CPU recipe, then reproduces with them
+retrain: install
+	$(BIN)/cmrnb reproduce --profile $(PROFILE) --retrain
 
 lab: install
 	$(BIN)/jupyter lab --notebook-dir=nbs

@@ -187,7 +187,7 @@ def _source(obj)->str:
     except (OSError, TypeError): return f"{obj.__module__}.{obj.__qualname__}"
 
 class ArtifactCache:
-    "Folders of built artifacts keyed by name and config hash, built once and reused."
+    "Folders of built artifacts keyed by name and config hash, built once and reused (each file's SHA-256 checked on reuse)."
     def __init__(self, root=None # default: $CMRNB_CACHE, else <repo>/data/cache
                 ):
         self.root = Path(root or os.environ.get('CMRNB_CACHE') or repo_root()/'data'/'cache')
@@ -207,13 +207,15 @@ class ArtifactCache:
         dst = self.path(name, cfg, code); work = dst.with_name(f'.{dst.name}.partial')
         if rebuild:
             for p in (dst, work): shutil.rmtree(p, ignore_errors=True)
-        if (dst/'.complete').exists(): return dst
+        if (dst/'.complete').exists(): return _verified(dst)
         try: self.root.mkdir(parents=True, exist_ok=True)
         except OSError as e: raise WriteError(self.root, f"cannot create the artifact cache: {e.strerror or e}") from None
         with _Lock(dst.with_name(f'.{dst.name}.lock')):
-            if (dst/'.complete').exists(): return dst          # built by another process meanwhile
+            if (dst/'.complete').exists(): return _verified(dst)   # built by another process meanwhile
             work.mkdir(exist_ok=True)
-            build(work); save_json(cfg, work/'config.json'); (work/'.complete').touch()
+            build(work); save_json(cfg, work/'config.json')
+            save_json({str(p.relative_to(work)): sha256_file(p) for p in sorted(work.rglob('*')) if p.is_file()}, work/'.sha256.json')
+            (work/'.complete').touch()
             if dst.exists(): shutil.rmtree(dst)
             os.replace(work, dst)
         return dst
@@ -226,3 +228,12 @@ class _Lock:
     def __enter__(self):
         self.f = open(self.path, 'w'); fcntl.flock(self.f, fcntl.LOCK_EX); return self
     def __exit__(self, *exc): fcntl.flock(self.f, fcntl.LOCK_UN); self.f.close()
+
+def _verified(folder:Path)->Path:
+    "`folder` after checking every file against the SHA-256 recorded when it was built; a `CheckpointError` names one that differs."
+    sums = json.loads((folder/'.sha256.json').read_text()) if (folder/'.sha256.json').exists() else None
+    if sums is None: raise CheckpointError(folder, f"has no checksums (.sha256.json): built by an older cmrnb; delete the folder to rebuild it")
+    for name, sha in sums.items():
+        if not (folder/name).is_file() or sha256_file(folder/name) != sha:
+            raise CheckpointError(folder/name, f"differs from the checksum recorded when the artifact was built: delete {folder} to rebuild it")
+    return folder

@@ -1,7 +1,8 @@
-"""Fault corpus for the readers in cmrnb.data.io: every bad input is built at test time, from the phantom through the
-package's own writers (so the test runs everywhere) and, where the fault is about real files, from ../shared/data
-(`realdata`, skipped where absent). Each must raise `DataError` whose message names the file and the fault; the few
-documented non-errors (an absurd cal_max is ignored) assert what the reader does instead."""
+"""Fault corpus: the readers in cmrnb.data.io, then checkpoints, the artifact cache, full disks and the CLI. Every bad
+input is built at test time, from the phantom through the package's own writers (so the test runs everywhere) and, where
+the fault is about real files, from ../shared/data (`realdata`, skipped where absent). Each must raise `DataError` (or
+a subclass: `CheckpointError`, `WriteError`) whose message names the file and the fault; the few documented non-errors
+(an absurd cal_max is ignored) assert what the reader does instead."""
 import shutil
 import numpy as np
 import nibabel as nib
@@ -277,3 +278,70 @@ def test_contour_for_unknown_image(tmp_path, sax):
     root = sunnybrook_like(tmp_path, sax); d = root/'contourfiles'/'SC-HF-I-1'/'i-contours'
     shutil.copy(next(d.glob('*.txt')), d/'IM-0001-9999-icontour-manual.txt')
     raises(lambda: read_sunnybrook(root, 'SC-HF-I-1'), 'IM-0001-9999-icontour-manual.txt: outlines image 9999')
+
+
+# ---- checkpoints, the artifact cache, full and read-only disks, the command line -------------------------------------
+
+def test_checkpoint_config_from_other_code(tmp_path):
+    "A checkpoint whose config has a field the code does not know, or lacks one it needs, is refused naming the file."
+    from dataclasses import asdict
+    from cmrnb.core import CheckpointError, save_checkpoint
+    from cmrnb.analysis.segment import SegConfig, SegNet, load_segmenter
+    from cmrnb.analysis.tracking import TrackerNet, tracker_config, load_tracker
+    cfg = SegConfig(channels=(4, 8, 16, 32)); net = SegNet(6, cfg.channels).state_dict()
+    for name, bad in (('extra.pt', {**asdict(cfg), 'depth': 5}), ('missing.pt', {k: v for k, v in asdict(cfg).items() if k != 'spacing'})):
+        save_checkpoint({'model': net, 'config': bad}, tmp_path/name)
+        e = raises(lambda: load_segmenter(tmp_path/name), name, "its SegConfig does not match the code's")
+        assert isinstance(e, CheckpointError)
+    tc = tracker_config('smoke')
+    save_checkpoint({'model': TrackerNet(tc).state_dict(), 'config': {**asdict(tc), 'depth': 2}}, tmp_path/'t.pt')
+    raises(lambda: load_tracker(tmp_path/'t.pt'), 't.pt', "unknown fields ['depth']")
+
+
+def test_flipped_byte_in_checkpoint_and_artifact(tmp_path):
+    "One flipped bit in a checkpoint, or in a file of a cached artifact, is refused instead of loading silently."
+    import dataclasses
+    from cmrnb.core import ArtifactCache, save_checkpoint, load_checkpoint
+    save_checkpoint({'x': np.arange(1000)}, tmp_path/'c.pt')
+    b = bytearray((tmp_path/'c.pt').read_bytes()); b[len(b) // 2] ^= 4; (tmp_path/'c.pt').write_bytes(bytes(b))
+    raises(lambda: load_checkpoint(tmp_path/'c.pt'), 'c.pt', 'SHA-256 does not match')
+    cache = ArtifactCache(tmp_path/'cache')
+    folder = cache.get_or_build('toy', {'a': 1}, lambda p: (p/'data.npy').write_bytes(b'0123456789'))
+    (folder/'data.npy').write_bytes(b'0123456788')
+    raises(lambda: cache.get_or_build('toy', {'a': 1}, lambda p: None), 'data.npy', 'differs from the checksum')
+
+
+def test_full_disk_while_saving(tmp_path):
+    "A disk that fills up while a checkpoint is written (simulated by a file-size limit) gives a WriteError naming the file, and leaves no file behind."
+    import subprocess, sys, textwrap
+    code = textwrap.dedent(f"""
+        import resource, signal, torch
+        from cmrnb.core import WriteError, save_checkpoint
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN); resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+        try: save_checkpoint({{'w': torch.zeros(100_000)}}, {str(tmp_path/'big.pt')!r})
+        except WriteError as e: print('WriteError:', e)
+    """)
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120)
+    assert 'WriteError:' in out.stdout and 'big.pt' in out.stdout and 'disk full' in out.stdout, out.stdout + out.stderr
+    assert not list(tmp_path.glob('*big.pt*')), list(tmp_path.iterdir())
+
+
+def test_unwritable_cache_and_output(tmp_path):
+    "A cache or output folder that cannot be created (a file stands in the way: root ignores permission bits) names it."
+    from cmrnb.core import ArtifactCache, WriteError, save_json
+    (tmp_path/'file').write_text('x')
+    e = raises(lambda: ArtifactCache(tmp_path/'file'/'cache').get_or_build('toy', {}, lambda p: None), 'file/cache', 'cannot create the artifact cache')
+    assert isinstance(e, WriteError)
+    raises(lambda: save_json({}, tmp_path/'file'/'out.json'), 'file/out.json', 'cannot write here')
+
+
+@pytest.mark.parametrize('argv, words', [
+    (['run', 'segmentation', '--device', 'gpu'], ["unknown device 'gpu'"]),
+    (['run', 'ldm_volumes', '-p', 'n_train', '-3'], ['n_train', '-3 is negative']),
+    (['run', 'ldm_volumes', '-p', 'fov', 'nan'], ['fov', 'not a finite number']),
+    (['evaluate', 'segmentation', '--acdc', '/no/such/folder'], ['/no/such/folder', 'not found'])])
+def test_cli_bad_input_is_one_line(argv, words, capsys):
+    from cmrnb.cli import main
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count('\n') == 1 and all(w in err for w in words), err

@@ -8,7 +8,7 @@ import os, shutil
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np, pandas as pd, torch
-from ..core import ArtifactCache, get_device, seed_everything, save_checkpoint, load_checkpoint
+from ..core import ArtifactCache, get_device, seed_everything, save_checkpoint, load_checkpoint, sha256_file
 from ..data.study import LV
 from ..data.phantom import sample_subject, lax_cine, CONDITIONS
 from . import stylegan2
@@ -254,7 +254,7 @@ def trained_gancmri(cfg:GANcMRIConfig|str='smoke', # a config or a preset name
     if cfg.proj_encoder:
         from ..analysis.segment import trained_segmenter
         net, _, ckpt = trained_segmenter(cfg.proj_encoder, cache, device, progress)
-        enc, enc_dir = net.encoder.to(next(G.parameters()).device).eval().requires_grad_(False), ckpt.parent.name
+        enc, enc_dir = net.encoder.to(next(G.parameters()).device).eval().requires_grad_(False), sha256_file(ckpt)[:12]   # shipped or cached
     def build(folder):
         seed_everything(cfg.seed)
         stats = w_stats(G, cfg.w_stats_n, cfg.seed)

@@ -83,7 +83,9 @@ def _train(args):
 
 # %% ../nbs/91_cli.ipynb #55bf88c3
 def _evaluate(args):
-    from cmrnb.analysis.segment import score_acdc_folder, summarise_scores, SCORED_PHENOTYPES
+    from cmrnb.core import atomic_write
+    from cmrnb.analysis.segment import SEGMENTER, score_acdc_folder, summarise_scores, SCORED_PHENOTYPES
+    if args.profile not in SEGMENTER.profiles: raise CmrnbError(f"no shipped segmenter for profile {args.profile!r}; shipped: {', '.join(SEGMENTER.profiles)}")
     df, errors = score_acdc_folder(args.acdc, args.profile, args.device)
     for p, err in errors: print(f"skipped {err}", file=sys.stderr)
     s = summarise_scores(df)
@@ -93,7 +95,9 @@ def _evaluate(args):
     print(f"\n{'index':10s} {'MAE':>7s} {'bias':>7s} {'r':>6s}")
     for k in SCORED_PHENOTYPES: print(f"{k:10s} {s[f'{k}_mae']:7.2f} {s[f'{k}_bias']:+7.2f} {s[f'{k}_r']:6.3f}")
     print("\nLVEF MAE by group: " + ', '.join(f"{k[9:]} {v:.1f}" for k, v in s.items() if k.startswith('LVEF_mae_')))
-    if args.csv: df.to_csv(args.csv, index=False); print(f"per-patient scores -> {args.csv}")
+    if args.csv:
+        with atomic_write(args.csv, 'w') as f: df.to_csv(f, index=False)
+        print(f"per-patient scores -> {args.csv}")
     return 0
 
 # %% ../nbs/91_cli.ipynb #2c42c017

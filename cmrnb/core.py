@@ -4,14 +4,14 @@
 
 # %% ../nbs/00_core.ipynb #c0703ecc
 from __future__ import annotations
-import contextlib, fcntl, hashlib, inspect, json, os, random, shutil, tempfile, dataclasses
+import contextlib, fcntl, hashlib, inspect, json, os, platform, random, shutil, tempfile, warnings, dataclasses
 from pathlib import Path
 from typing import Any, Callable, Sequence
 import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['CmrnbError', 'DataError', 'CheckpointError', 'WriteError', 'assert_shape', 'n_params', 'get_device',
+__all__ = ['CmrnbError', 'DataError', 'CheckpointError', 'WriteError', 'assert_shape', 'n_params', 'get_device', 'cpu_name',
            'seed_everything', 'set_threads', 'repo_root', 'data_root', 'atomic_write', 'save_json', 'sha256_file',
            'save_checkpoint', 'load_checkpoint', 'config_hash', 'config_from', 'ArtifactCache']
 
@@ -57,6 +57,12 @@ def get_device(device:str|torch.device|None=None, # 'cpu', 'cuda', 'cuda:1'; Non
         raise CmrnbError(f"device {device!r} asked for, but CUDA is not available on this machine")
     return dev
 
+def cpu_name()->str:
+    "The CPU's model name (for provenance)."
+    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
+    except (OSError, StopIteration): return platform.processor() or 'cpu'
+
+
 # %% ../nbs/00_core.ipynb #e0199c77
 def seed_everything(seed:int):
     "Seed python, numpy and torch (all devices); returns a `torch.Generator` seeded the same."
@@ -75,7 +81,8 @@ def set_threads(n:int|None=None, # torch CPU threads; None: $CMRNB_THREADS, else
     torch.set_num_threads(n or os.cpu_count() or 1)
     return torch.get_num_threads()
 
-set_threads()
+try: set_threads()
+except CmrnbError as e: warnings.warn(f"{e}; using 1 thread"); set_threads(1)
 
 # %% ../nbs/00_core.ipynb #81ece590
 def repo_root()->Path:
@@ -134,17 +141,20 @@ def sha256_file(path)->str:
 
 def save_checkpoint(obj:dict, # tensors, state dicts, numbers, strings, lists and dicts
                     path):
-    "Save `obj` atomically with `torch.save`, and its SHA-256 beside it in `<path>.sha256`."
-    path = Path(path)
+    "Save `obj` atomically with `torch.save`, its SHA-256 beside it in `<path>.sha256`; a kill at any moment leaves a loadable pair."
+    path = Path(path); new, side = path.with_name(f'.{path.name}.new'), path.with_name(path.name + '.sha256')
     try:
-        with atomic_write(path, 'wb') as f: torch.save(obj, f)
+        with atomic_write(new, 'wb') as f: torch.save(obj, f)
     except RuntimeError as e:   # torch's zip writer reports a full disk as a RuntimeError
         raise WriteError(path, f"cannot write the checkpoint (disk full?): {str(e).splitlines()[0][:160]}") from None
-    with atomic_write(path.with_name(path.name + '.sha256'), 'w') as f: f.write(sha256_file(path) + '\n')
+    sha, old = sha256_file(new), side.read_text().split() if side.exists() else []
+    with atomic_write(side, 'w') as f: f.write('\n'.join(old + [sha]) + '\n')    # old and new file both valid meanwhile
+    os.replace(new, path)
+    with atomic_write(side, 'w') as f: f.write(sha + '\n')
 
 # %% ../nbs/00_core.ipynb #568fbd66
 def load_checkpoint(path, map_location='cpu',
-                    sha256:str|None=None, # expected checksum; None: the one `save_checkpoint` wrote beside the file
+                    sha256:str|None=None, # expected checksum; None: the ones `save_checkpoint` wrote beside the file
                    )->dict:
     "Load a checkpoint written by `save_checkpoint` after checking its SHA-256, never unpickling arbitrary objects."
     path = Path(path)
@@ -152,8 +162,8 @@ def load_checkpoint(path, map_location='cpu',
     if sha256 is None:
         side = path.with_name(path.name + '.sha256')
         if not side.is_file(): raise CheckpointError(path, f"has no checksum file {side.name}: not written by cmrnb, or half written")
-        sha256 = side.read_text().strip()
-    if sha256_file(path) != sha256: raise CheckpointError(path, "SHA-256 does not match its checksum: the file was altered or damaged")
+        sha256 = side.read_text().split()
+    if sha256_file(path) not in ([sha256] if isinstance(sha256, str) else sha256): raise CheckpointError(path, "SHA-256 does not match its checksum: the file was altered or damaged")
     try: obj = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:
         fault = str(e).strip().split('\n')[0][:200]
@@ -205,12 +215,12 @@ class ArtifactCache:
                     )->Path:
         "The artifact's folder, calling `build(work_folder)` first when it is not cached yet. A killed build resumes: the work folder is the same on the next call."
         dst = self.path(name, cfg, code); work = dst.with_name(f'.{dst.name}.partial')
-        if rebuild:
-            for p in (dst, work): shutil.rmtree(p, ignore_errors=True)
-        if (dst/'.complete').exists(): return _verified(dst)
+        if (dst/'.complete').exists() and not rebuild: return _verified(dst)
         try: self.root.mkdir(parents=True, exist_ok=True)
         except OSError as e: raise WriteError(self.root, f"cannot create the artifact cache: {e.strerror or e}") from None
         with _Lock(dst.with_name(f'.{dst.name}.lock')):
+            if rebuild:
+                for p in (dst, work): shutil.rmtree(p, ignore_errors=True)
             if (dst/'.complete').exists(): return _verified(dst)   # built by another process meanwhile
             work.mkdir(exist_ok=True)
             build(work); save_json(cfg, work/'config.json')
@@ -229,11 +239,16 @@ class _Lock:
         self.f = open(self.path, 'w'); fcntl.flock(self.f, fcntl.LOCK_EX); return self
     def __exit__(self, *exc): fcntl.flock(self.f, fcntl.LOCK_UN); self.f.close()
 
+_VERIFIED = set()   # (file, size, mtime) checked in this process: a folder reused ten times is hashed once
+
 def _verified(folder:Path)->Path:
     "`folder` after checking every file against the SHA-256 recorded when it was built; a `CheckpointError` names one that differs."
     sums = json.loads((folder/'.sha256.json').read_text()) if (folder/'.sha256.json').exists() else None
     if sums is None: raise CheckpointError(folder, f"has no checksums (.sha256.json): built by an older cmrnb; delete the folder to rebuild it")
     for name, sha in sums.items():
-        if not (folder/name).is_file() or sha256_file(folder/name) != sha:
-            raise CheckpointError(folder/name, f"differs from the checksum recorded when the artifact was built: delete {folder} to rebuild it")
+        f = folder/name; st = f.stat() if f.is_file() else None
+        if st and (str(f), st.st_size, st.st_mtime_ns) in _VERIFIED: continue
+        if st is None or sha256_file(f) != sha:
+            raise CheckpointError(f, f"differs from the checksum recorded when the artifact was built: delete {folder} to rebuild it")
+        _VERIFIED.add((str(f), st.st_size, st.st_mtime_ns))
     return folder

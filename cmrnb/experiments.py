@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Callable
-from .core import CmrnbError, atomic_write, save_json, repo_root, get_device
+from .core import CmrnbError, atomic_write, save_json, repo_root, get_device, cpu_name
 
 # %% auto #0
 __all__ = ['PROFILES', 'ENTRY_KEYS', 'CLAIM_FIELDS', 'README_MARKERS', 'run_folder', 'save_results', 'save_figure', 'Experiment',
@@ -91,7 +91,7 @@ def parse_check(check:str)->list:
         left = _term(toks)
         if toks and toks[0][0] == 'op': op = toks.pop(0)[1]; conds.append((left, op, _term(toks)))
         elif left[0] == 'key': conds.append((left, 'true', None))
-        else: raise ValueError(f"the number {left[1]:g} alone is not a condition")
+        else: raise ValueError(f"{'abs(' + left[1] + ')' if left[0] == 'abs' else format(left[1], 'g')} alone is not a condition: compare it")
         if all(t is None or t[0] == 'num' for t in (conds[-1][0], conds[-1][2])): raise ValueError("a condition must name a result key")
         if not toks: return conds
         if toks.pop(0) != ('word', 'and'): raise ValueError("conditions are joined by `and`")
@@ -249,17 +249,13 @@ def resolve_params(exp:Experiment, profile:str='smoke', overrides:dict|None=None
 
 # %% ../nbs/90_experiments.ipynb #1782f1c0
 def git_sha(root=None)->str:
-    "HEAD's SHA of the repository, with '-dirty' when the work tree has uncommitted changes; 'unknown' outside git."
+    "HEAD's SHA of the repository, with '-dirty' when tracked files other than weights/ have uncommitted changes; 'unknown' outside git."
     root = root or repo_root()
     try:
         sha = subprocess.run(['git', '-C', str(root), 'rev-parse', 'HEAD'], capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(['git', '-C', str(root), 'status', '--porcelain', '--untracked-files=no'], capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(['git', '-C', str(root), 'status', '--porcelain', '--untracked-files=no', '--', '.', ':!weights'], capture_output=True, text=True).stdout.strip()
         return sha + ('-dirty' if dirty else '')
     except (subprocess.CalledProcessError, FileNotFoundError): return 'unknown'
-
-def _cpu_name()->str:
-    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
-    except (OSError, StopIteration): return platform.processor() or 'cpu'
 
 def provenance(device=None)->dict:
     "Git SHA, package versions, python, platform and device."
@@ -270,7 +266,7 @@ def provenance(device=None)->dict:
         try: vers[p] = metadata.version(p)
         except metadata.PackageNotFoundError: vers[p] = None
     return {'git_sha': git_sha(), 'packages': vers, 'python': platform.python_version(), 'platform': platform.platform(),
-            'device': str(dev), 'device_name': torch.cuda.get_device_name(dev) if dev.type == 'cuda' else _cpu_name(),
+            'device': str(dev), 'device_name': torch.cuda.get_device_name(dev) if dev.type == 'cuda' else cpu_name(),
             'cpu_count': os.cpu_count()}
 
 # %% ../nbs/90_experiments.ipynb #b21bff4b

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Callable
 import torch
 from torch import nn
-from .core import CmrnbError, CheckpointError, atomic_write, repo_root, save_checkpoint, save_json, load_checkpoint, sha256_file
+from .core import CmrnbError, cpu_name, CheckpointError, atomic_write, repo_root, save_checkpoint, save_json, load_checkpoint, sha256_file
 
 # %% auto #0
 __all__ = ['FAMILIES', 'weights_dir', 'read_manifest', 'signature', 'StaleWeights', 'Family', 'shipped_weights',
@@ -125,8 +125,7 @@ def _write_manifest_entry(name:str, profile:str, entry:dict):
         f.write(tomli_w.dumps(man))
 
 def _machine()->str:
-    from cmrnb.experiments import _cpu_name
-    return f"{_cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch thread(s), torch {torch.__version__}"
+    return f"{cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch thread(s), torch {torch.__version__}"
 
 # %% ../nbs/81_weights.ipynb #ccfaf6ad
 def with_overrides(cfg, overrides:dict)->Any:
@@ -135,7 +134,7 @@ def with_overrides(cfg, overrides:dict)->Any:
     def conv(k, v):
         if k not in fields: raise CmrnbError(f"{type(cfg).__name__} has no field {k!r}; it has: {', '.join(fields)}")
         old = fields[k]
-        if not isinstance(v, str): return v
+        if not isinstance(v, str) or old is None: return v
         try:
             if isinstance(old, bool): return {'true': True, 'false': False}[v.lower()]
             if isinstance(old, tuple): return tuple(type(old[0])(x) if old else x for x in v.split(',') if x)

@@ -1,4 +1,4 @@
-"""Fault corpus: the readers in cmrnb.data.io, then checkpoints, the artifact cache, full disks and the CLI. Every bad
+"""Fault corpus: the readers in cmrnb.data.io, then checkpoints, the artifact cache and full disks. Every bad
 input is built at test time, from the phantom through the package's own writers (so the test runs everywhere) and, where
 the fault is about real files, from ../shared/data (`realdata`, skipped where absent). Each must raise `DataError` (or
 a subclass: `CheckpointError`, `WriteError`) whose message names the file and the fault; the few documented non-errors
@@ -280,7 +280,7 @@ def test_contour_for_unknown_image(tmp_path, sax):
     raises(lambda: read_sunnybrook(root, 'SC-HF-I-1'), 'IM-0001-9999-icontour-manual.txt: outlines image 9999')
 
 
-# ---- checkpoints, the artifact cache, full and read-only disks, the command line -------------------------------------
+# ---- checkpoints, the artifact cache, full and read-only disks (command-line faults: tests/test_cli.py) -------------
 
 def test_checkpoint_config_from_other_code(tmp_path):
     "A checkpoint whose config has a field the code does not know, or lacks one it needs, is refused naming the file."
@@ -333,15 +333,3 @@ def test_unwritable_cache_and_output(tmp_path):
     e = raises(lambda: ArtifactCache(tmp_path/'file'/'cache').get_or_build('toy', {}, lambda p: None), 'file/cache', 'cannot create the artifact cache')
     assert isinstance(e, WriteError)
     raises(lambda: save_json({}, tmp_path/'file'/'out.json'), 'file/out.json', 'cannot write here')
-
-
-@pytest.mark.parametrize('argv, words', [
-    (['run', 'segmentation', '--device', 'gpu'], ["unknown device 'gpu'"]),
-    (['run', 'ldm_volumes', '-p', 'n_train', '-3'], ['n_train', '-3 is negative']),
-    (['run', 'ldm_volumes', '-p', 'fov', 'nan'], ['fov', 'not a finite number']),
-    (['evaluate', 'segmentation', '--acdc', '/no/such/folder'], ['/no/such/folder', 'not found'])])
-def test_cli_bad_input_is_one_line(argv, words, capsys):
-    from cmrnb.cli import main
-    assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert err.count('\n') == 1 and all(w in err for w in words), err

@@ -17,14 +17,16 @@ def test_bad_configs():
 
 
 def test_interrupted_build_leaves_nothing(tmp_path, monkeypatch):
-    "A failing projection build leaves the data and GAN artifacts complete and no half-written projection folder."
+    "A failing projection build leaves the data and GAN artifacts complete, no projection artifact, only its work folder (to resume in)."
     cache = ArtifactCache(tmp_path)
     import cmrnb.models.gancmri as gm
     def boom(*a, **k): raise RuntimeError('interrupted')
     monkeypatch.setattr(gm, '_project_all', boom)
     with pytest.raises(RuntimeError, match='interrupted'): trained_gancmri(micro(), cache, device='cpu')
-    names = sorted(p.name.split('-')[1] for p in tmp_path.iterdir())
-    assert names == ['data', 'gan'], names                     # no gancmri-proj folder, no temporary folder left
+    names = sorted(p.name.split('-')[1] for p in tmp_path.iterdir() if not p.name.startswith('.'))
+    assert names == ['data', 'gan'], names                     # no gancmri-proj artifact
+    work = [p for p in tmp_path.glob('.gancmri-proj-*.partial')]
+    assert len(work) == 1 and not (work[0]/'.complete').exists()   # its work folder, never taken for a built artifact
     monkeypatch.undo()
     g = trained_gancmri(micro(), cache, device='cpu')           # resumes from the cached data and GAN
     assert g.w_train.shape == (3, 4, 64) and torch.isfinite(g.w_train).all()

@@ -8,6 +8,7 @@ from cmrnb.core import CheckpointError, DataError, save_checkpoint
 from cmrnb.metrics.features import (CardiacClipExtractor, CardiacEncoder, CardiacFrameExtractor, I3DExtractor,
                                     InceptionExtractor, cardiac_encoder, fid, frame_extractor, fvd, video_extractor)
 from cmrnb.metrics.frechet import frechet_distance_features
+from helpers import fd_self_tol
 
 
 def beating_discs(n, T=20, size=32, seed=0):
@@ -29,11 +30,6 @@ def _motion_ranks(real, fake, extractor, seed=0):
     return {k: frechet_distance_features(fr, extractor(v)) for k, v in
             [('fresh', fake), ('shuffled', shuffled), ('frozen', frozen)]}
 
-
-def fd_self_tol(f):
-    "Round-off bound on d(f, f) = 0: eigvalsh finds the eigenvalues of S^2 (S = cov f) to ~D eps s_max^2, sqrt divides by 2 s_i."
-    s = np.linalg.eigvalsh(np.atleast_2d(np.cov(f, rowvar=False)))
-    return len(s) * np.finfo(float).eps * (s.max() ** 2 * (1 / s).sum() + 4 * s.sum())
 
 
 def test_encoder_contract_and_default_sizes():

@@ -7,6 +7,7 @@ import torch
 from cmrnb.core import DataError
 from cmrnb.metrics.frechet import (FeatureStats, FrechetDistance, feature_stats, frechet_distance,
                                    frechet_distance_features, frechet_distance_sqrtm, fvd_table, trace_sqrt_product)
+from helpers import fd_self_tol
 
 
 def _commuting(rng, D):
@@ -15,11 +16,6 @@ def _commuting(rng, D):
     a, b = rng.uniform(0.1, 3, D), rng.uniform(0.1, 3, D)
     return Q @ np.diag(a) @ Q.T, Q @ np.diag(b) @ Q.T, a, b
 
-
-def fd_self_tol(f):
-    "Round-off bound on d(f, f) = 0: eigvalsh finds the eigenvalues of S^2 (S = cov f) to ~D eps s_max^2, sqrt divides by 2 s_i."
-    s = np.linalg.eigvalsh(np.atleast_2d(np.cov(f, rowvar=False)))
-    return len(s) * np.finfo(float).eps * (s.max() ** 2 * (1 / s).sum() + 4 * s.sum())
 
 
 @pytest.mark.parametrize("D", [1, 3, 64])

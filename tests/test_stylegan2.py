@@ -4,13 +4,10 @@ import pytest
 import torch
 from cmrnb.core import DataError, n_params
 from cmrnb.models.stylegan2 import StyleGAN2Config, Generator, Discriminator, train_stylegan2
+from helpers import logged
 
 KW = dict(batch_size=4, r1_every=2, log_every=1, ckpt_every=2, progress=False, device='cpu', mixing_prob=0.9)
 
-
-def logged(path):
-    "metrics.jsonl without its wall-clock `time_s`: what a resumed run must reproduce."
-    return [{k: v for k, v in json.loads(l).items() if k != 'time_s'} for l in path.read_text().splitlines()]
 
 
 def test_param_counts_pinned():

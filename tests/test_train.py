@@ -3,6 +3,7 @@ import json, os, subprocess, sys, textwrap
 from pathlib import Path
 import torch
 import pytest
+from helpers import logged
 
 SCRIPT = textwrap.dedent('''
     import os, sys, torch
@@ -35,10 +36,6 @@ def run(tmp, *args, torchrun=False):
 
 def final(d): return torch.load(d/'final.pt', weights_only=True)
 
-
-def logged(path):
-    "metrics.jsonl without its wall-clock `time_s`: what a resumed run must reproduce."
-    return [{k: v for k, v in json.loads(l).items() if k != 'time_s'} for l in path.read_text().splitlines()]
 
 
 def test_resume_after_kill_equals_uninterrupted(tmp_path):

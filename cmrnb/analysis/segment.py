@@ -247,6 +247,10 @@ def trained_segmenter(cfg:SegConfig|str='smoke', # a config, or a preset name
     return net, cfg, path
 
 # %% ../../nbs/21_analysis.segment.ipynb #30761a60
+def _acdc_present()->bool:
+    "Whether the ACDC training patients that `seg_config` lists are on this machine."
+    return data_root() is not None and (data_root()/'acdc-training').is_dir()
+
 def _validate_segmenter(net:SegNet, cfg:SegConfig)->dict:
     "Mean ED Dice per class on 2 held-out phantom subjects and the held-out ACDC patients (where present), and ACDC LVEF error."
     root = data_root()
@@ -269,7 +273,7 @@ def _probe_segmenter(net:SegNet, cfg:SegConfig)->torch.Tensor:
 from ..weights import Family
 SEGMENTER = Family('segmenter', config=seg_config, build=segmenter_checkpoint, net=lambda cfg: SegNet(6, cfg.channels),
                    load=load_segmenter, probe=_probe_segmenter, fp16_tol=0.02, validate=_validate_segmenter,
-                   profiles=('quick',), data_fields=('acdc_train',), data_present=lambda: data_root() is not None)
+                   profiles=('quick',), data_fields=('acdc_train',), data_present=_acdc_present)
 
 # %% ../../nbs/21_analysis.segment.ipynb #2d8a6616
 def evaluate_segmenter(net:SegNet, cfg:SegConfig, studies:list)->'pd.DataFrame':
@@ -324,12 +328,25 @@ def summarise_scores(df:'pd.DataFrame')->dict:
     return out
 
 # %% ../../nbs/21_analysis.segment.ipynb #1b32907e
+def _ed_es(s:Study)->Study:
+    "The study cut to its ED and ES frames (what the ACDC metrics score): 2 frames to segment and keep, not the whole cine."
+    f = [s.ed, s.es]
+    return s.replace(image=s.image[f], mask=s.mask[f], labelled=(0, 1), ed=0, es=1, frame_times=None)
+
 def score_acdc_folder(folder, # an ACDC-layout folder: patient*/ with Info.cfg, frames and _gt masks
                       profile:str='quick', # the segmenter to score (shipped weights for a shipped profile)
                       device=None, progress:bool=True)->tuple: # (per-patient DataFrame, [(path, DataError)] skipped)
-    "Score the segmenter of `profile` on every patient of an ACDC-layout folder; unreadable patients are skipped and listed."
-    from cmrnb.data.io import read_acdc, load_cohort
-    studies, errors = load_cohort(folder, read_acdc, pattern='patient*', progress=progress)
+    "Score the segmenter of `profile` on every patient of an ACDC-layout folder, one at a time; unreadable patients are skipped and listed."
+    from tqdm.auto import tqdm
+    from cmrnb.data.io import read_acdc
+    folder = Path(folder)
+    if not folder.is_dir(): raise DataError(folder, "ACDC folder not found")
+    studies, errors = [], []
+    for p in tqdm(sorted(folder.glob('patient*')), desc=f"reading {folder.name}", disable=not progress, leave=False):
+        try: s = read_acdc(p)
+        except DataError as e: errors.append((p, e)); continue
+        if s.mask is None or s.es is None or not {s.ed, s.es} <= set(s.mask_frames): errors.append((p, DataError(p, "has no ED and ES masks to score against"))); continue
+        studies.append(_ed_es(s))
     if not studies: raise DataError(folder, f"no readable ACDC patient folders (patient*/){f'; first fault: {errors[0][1]}' if errors else ''}")
     net, cfg, _ = trained_segmenter(profile, device=device, progress=progress)
     return score_sax(net, cfg, studies, progress), errors

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/33_models.gancmri.ipynb #2054aa65
 from __future__ import annotations
-import os, shutil
+import os
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -186,14 +186,11 @@ def trained_gan(cfg:GANcMRIConfig|str, cache:ArtifactCache|None=None, device=Non
     "(G_ema in eval mode, artifact folder): StyleGAN2 trained on the training split's frames, from the cache when built before."
     cfg = gancmri_config(cfg) if isinstance(cfg, str) else cfg
     cache = cache or ArtifactCache()
-    def build(folder):
+    def build(folder):                            # the cache's work folder: a killed training resumes there
         frames = phantom_videos(cfg, 'train', cache).frames()
-        work = cache.path('gancmri-gan', cfg.gan_key(), code).with_suffix('.partial')
-        out = train_stylegan2(frames, cfg.gan, work, cfg.train_steps, cfg.batch_size, cfg.lr, cfg.r1_gamma, ema_kimg=cfg.ema_kimg, device=device,
+        out = train_stylegan2(frames, cfg.gan, folder, cfg.train_steps, cfg.batch_size, cfg.lr, cfg.r1_gamma, ema_kimg=cfg.ema_kimg, device=device,
                               seed=cfg.seed, ckpt_every=max(cfg.train_steps // 20, 100), log_every=max(cfg.train_steps // 100, 1), progress=progress)
         save_checkpoint({'G_ema': out['G_ema'].cpu().state_dict(), 'gan': asdict(cfg.gan)}, folder/'G_ema.pt')
-        for f in ('metrics.jsonl', 'training_options.json'): shutil.copy(work/f, folder/f)
-        shutil.rmtree(work)
     code = (stylegan2, _build_data, _render)          # the whole StyleGAN2 module: its training step and losses too
     folder = cache.get_or_build('gancmri-gan', cfg.gan_key(), build, code=code)
     return _load_G(folder/'G_ema.pt', device), folder

@@ -110,6 +110,7 @@ def atomic_write(path, # the file to (re)write
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+        os.chmod(fd, 0o644)                                 # mkstemp's 0600 would hide results and weights from other users
     except OSError as e: raise WriteError(path, f"cannot write here: {e.strerror or e}") from None
     try:
         with os.fdopen(fd, mode) as f: yield f

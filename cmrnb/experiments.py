@@ -493,12 +493,12 @@ def _goals_table(rows:list, profile:str)->list:
 # %% ../nbs/90_experiments.ipynb #ef3b5a4e
 def _weights_lines(run:Path)->list:
     "Markdown lines saying which trained models a run used (its `weights.json`, written by `cmrnb.weights`)."
-    f = run/'weights.json'
-    if not f.exists(): return []
+    f, rest = run/'weights.json', "models without shipped weights were trained on this machine for this config (`data/cache/`)"
+    if not f.exists(): return [f"Weights: none shipped used; {rest}.", ""]
     def say(name, w):
         if w['source'] == 'shipped': return f"{name}: shipped `weights/{w['file']}` (sha256 {w['sha256'][:12]}, trained at git {w['git_sha'][:12]} by `{w['command']}`)"
         return f"{name}: trained on this machine for this run's config (artifact cache `{Path(w['path']).parent.name}`)"
-    return ["Weights: " + '; '.join(say(k, w) for k, w in _read_json(f).items()) + '.', ""]
+    return ["Weights: " + '; '.join(say(k, w) for k, w in _read_json(f).items()) + f'; {rest}.', ""]
 
 # %% ../nbs/90_experiments.ipynb #7100ae6b
 def _summary(rows:list, profile:str)->list:

@@ -219,7 +219,7 @@ class ArtifactCache:
         if (dst/'.complete').exists() and not rebuild: return _verified(dst)
         try: self.root.mkdir(parents=True, exist_ok=True)
         except OSError as e: raise WriteError(self.root, f"cannot create the artifact cache: {e.strerror or e}") from None
-        with _Lock(dst.with_name(f'.{dst.name}.lock')):
+        with _locked(dst.with_name(f'.{dst.name}.lock')):
             if rebuild:
                 for p in (dst, work): shutil.rmtree(p, ignore_errors=True)
             if (dst/'.complete').exists(): return _verified(dst)   # built by another process meanwhile
@@ -232,13 +232,10 @@ class ArtifactCache:
         return dst
 
 # %% ../nbs/00_core.ipynb #86c92acd
-@dataclasses.dataclass
-class _Lock:
-    "An exclusive lock on a file for the duration of a `with` block (one builder per artifact)."
-    path: Path
-    def __enter__(self):
-        self.f = open(self.path, 'w'); fcntl.flock(self.f, fcntl.LOCK_EX); return self
-    def __exit__(self, *exc): fcntl.flock(self.f, fcntl.LOCK_UN); self.f.close()
+@contextlib.contextmanager
+def _locked(path:Path):
+    "An exclusive lock on `path` for the duration of a `with` block (one builder per artifact); closing the file releases it."
+    with open(path, 'w') as f: fcntl.flock(f, fcntl.LOCK_EX); yield
 
 _VERIFIED = set()   # (file, size, mtime) checked in this process: a folder reused ten times is hashed once
 

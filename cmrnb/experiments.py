@@ -459,11 +459,13 @@ def _ours(claim:Claim, results:dict)->str:
     vals = [_fmt(results[k]) if results.get(k) is not None else '—' for k in keys]
     return vals[0] if len(keys) == 1 else ', '.join(f"{k} = {v}" for k, v in zip(keys, vals))
 
-def claim_rows(registry:dict, profile:str, runs_dir=None, kind:str='claims')->list:
+def claim_rows(registry:dict, profile:str, runs_dir=None, kind:str='claims',
+               runs:dict|None=None, # experiment -> its newest run folder (or None), when the caller has looked them up
+              )->list:
     "(experiment, claim, ours, holds) for every claim (or goal), judged on the newest run of its experiment at `profile`."
     rows = []
     for name, exp in registry.items():
-        run = latest_run(name, profile, runs_dir)
+        run = runs[name] if runs is not None else latest_run(name, profile, runs_dir)
         res = _read_json(run/'results.json') if run else {}
         rows += [(exp, c, _ours(c, res), evaluate_check(c.conds, res)) for c in getattr(exp, kind)]
     return rows
@@ -526,9 +528,9 @@ def write_report(profile:str='quick', runs_dir=None, exp_dir=None, figures_dir=N
     "Write `figures/REPORT.md` (claims table first; each experiment's figures and JSON copied) from the newest run folders."
     registry = load_registry(exp_dir)
     fig_root = writable_dir(figures_dir or repo_root()/'figures', 'the report')
-    lines, rows = [], []
+    lines, rows, runs = [], [], {n: latest_run(n, profile, runs_dir) for n in registry}
     for name, exp in registry.items():
-        run = latest_run(name, profile, runs_dir)
+        run = runs[name]
         lines += [f"## {exp.title} (`{name}`)", ""]
         if run is None: lines += [f"No successful `{profile}` run yet.", ""]; continue
         res, prov = _read_json(run/'results.json'), _read_json(run/'provenance.json')
@@ -545,8 +547,8 @@ def write_report(profile:str='quick', runs_dir=None, exp_dir=None, figures_dir=N
         lines.append("")
         lines += [f"![{p.stem}]({name}/figures/{p.name})" for p in sorted((dst/'figures').glob('*.png'))] + [""]
     summary = _summary(rows, profile)
-    claims = _claims_table(claim_rows(registry, profile, runs_dir), profile)
-    goals = _goals_table(claim_rows(registry, profile, runs_dir, 'goals'), profile)
+    claims = _claims_table(claim_rows(registry, profile, runs_dir, runs=runs), profile)
+    goals = _goals_table(claim_rows(registry, profile, runs_dir, 'goals', runs), profile)
     head = [f"# cmrnb results ({profile} profile)", "",
             "Written by `cmrnb reproduce` from run folders only; each section names its run, device and git SHA.",
             "The claims table applies each seed claim's check to our runs; elsewhere published values are anchors to compare",

@@ -87,14 +87,14 @@ def shipped_weights(fam:Family, cfg)->tuple|None:
 def family_checkpoint(fam:Family, cfg, cache=None, device=None, progress:bool=True, **build_kw)->tuple:
     "(path, sha256 or None): the shipped weights for `cfg`, else the artifact cache's checkpoint (trained there on first use)."
     path, sha = shipped_weights(fam, cfg) or (fam.build(cfg, cache, device, progress, **build_kw), None)
-    _record_use(fam, cfg, path, sha)
+    _record_use(fam, path, sha)
     return path, sha
 
-def _record_use(fam:Family, cfg, path:Path, sha:str|None):
+def _record_use(fam:Family, path:Path, sha:str|None):
     "Note which weights a run used in its folder's `weights.json` (`$CMRNB_RUN_DIR`, set by `cmrnb.experiments.run_experiment`)."
     if not os.environ.get('CMRNB_RUN_DIR'): return
     f = Path(os.environ['CMRNB_RUN_DIR'])/'weights.json'; used = json.loads(f.read_text()) if f.exists() else {}
-    entry = read_manifest()[fam.name][fam.profile_of(cfg)] if sha else {}
+    entry = next((m for m in read_manifest()[fam.name].values() if m['sha256'] == sha), {}) if sha else {}
     used[fam.name] = ({'source': 'shipped', 'file': path.name, 'sha256': sha, 'git_sha': entry['git_sha'], 'command': entry['command']}
                       if sha else {'source': 'cache', 'path': str(path)})
     save_json(used, f)

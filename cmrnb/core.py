@@ -13,7 +13,7 @@ import torch
 # %% auto #0
 __all__ = ['CmrnbError', 'DataError', 'CheckpointError', 'WriteError', 'assert_shape', 'n_params', 'get_device', 'cpu_name',
            'seed_everything', 'set_threads', 'repo_root', 'data_root', 'atomic_write', 'save_json', 'sha256_file',
-           'save_checkpoint', 'load_checkpoint', 'config_hash', 'config_from', 'ArtifactCache']
+           'save_checkpoint', 'load_checkpoint', 'config_hash', 'with_added_fields', 'config_from', 'ArtifactCache']
 
 # %% ../nbs/00_core.ipynb #d60b6fe2
 class CmrnbError(Exception):
@@ -181,11 +181,17 @@ def config_hash(cfg, # a dataclass, dict or other JSON-able config
     return hashlib.sha256(s.encode()).hexdigest()[:n]
 
 # %% ../nbs/00_core.ipynb #6a58c4ab
+def with_added_fields(cls, # a config dataclass; `cls.added_fields` names fields added after checkpoints were written
+                      d:dict)->dict:
+    "A stored config dict with each missing field of `cls.added_fields` at its default (the value that reproduces older code)."
+    defaults = {f.name: f.default for f in dataclasses.fields(cls)}
+    return {**{k: defaults[k] for k in getattr(cls, 'added_fields', ()) if k not in d}, **d}
+
 def config_from(cls, # a config dataclass
                 d:dict, # its fields as a checkpoint stores them (tuples come back as lists)
                 path)->Any:
-    "Rebuild a config dataclass from a checkpoint's dict; extra or missing fields are a `CheckpointError` naming `path`."
-    names = {f.name: f for f in dataclasses.fields(cls)}
+    "Rebuild a config dataclass from a checkpoint's dict; extra or missing fields (other than `cls.added_fields`) are a `CheckpointError` naming `path`."
+    names, d = {f.name: f for f in dataclasses.fields(cls)}, with_added_fields(cls, d)
     extra, missing = sorted(set(d) - set(names)), sorted(set(names) - set(d))
     if extra or missing: raise CheckpointError(path, f"its {cls.__name__} does not match the code's: " +
                                                '; '.join(s for s in (extra and f"unknown fields {extra}", missing and f"missing fields {missing}") if s))

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Callable
 import torch
 from torch import nn
-from .core import CmrnbError, cpu_name, CheckpointError, atomic_write, repo_root, save_checkpoint, save_json, load_checkpoint, sha256_file
+from .core import CmrnbError, cpu_name, CheckpointError, atomic_write, repo_root, save_checkpoint, save_json, load_checkpoint, sha256_file, with_added_fields
 
 # %% auto #0
 __all__ = ['FAMILIES', 'weights_dir', 'read_manifest', 'signature', 'StaleWeights', 'Family', 'shipped_weights',
@@ -67,7 +67,7 @@ class Family:
 def _stale(fam:Family, entry:dict, cfg)->str:
     "Why shipped weights do not fit the code's config (empty when they do)."
     skip = () if fam.data_present() else fam.data_fields
-    want, have = _jsonable(cfg), entry.get('config', {})
+    want, have = _jsonable(cfg), with_added_fields(type(cfg), entry.get('config', {}))
     diff = sorted(k for k in set(want) | set(have) if k not in skip and want.get(k) != have.get(k))
     if diff: return "config differs in " + ', '.join(f"{k} ({have.get(k)!r} shipped, {want.get(k)!r} in the code)" for k in diff[:4])
     if signature(fam.net(cfg)) != entry.get('signature'): return "the architecture's parameter names or shapes differ"

@@ -14,15 +14,15 @@ from monai.networks.blocks import Convolution
 from monai.losses import DiceCELoss
 from ..core import assert_shape, get_device, save_checkpoint, load_checkpoint, config_from, CheckpointError, DataError, data_root, ArtifactCache
 from ..data.study import Study, LV, MYO, RV, LA, RA
-from ..data.prep import resample, crop_roi, heart_center
+from ..data.prep import resample, crop_roi, heart_center, normalise
 from ..metrics.features import CardiacEncoder
 from ..train import TrainLoop
 
 # %% auto #0
 __all__ = ['SEG_PRESETS', 'CONDITIONS', 'SEGMENTER', 'SCORED_PHENOTYPES', 'SegNet', 'SegConfig', 'to_network', 'network_frames',
-           'training_slices', 'augment', 'train_segmenter', 'load_segmenter', 'segment', 'acdc_split', 'seg_config',
-           'phantom_studies', 'training_studies', 'segmenter_checkpoint', 'trained_segmenter', 'evaluate_segmenter',
-           'score_sax', 'summarise_scores', 'score_acdc_folder']
+           'training_slices', 'augment', 'train_segmenter', 'load_segmenter', 'clean_mask', 'segment', 'acdc_split',
+           'seg_config', 'phantom_studies', 'training_studies', 'segmenter_checkpoint', 'trained_segmenter',
+           'evaluate_segmenter', 'score_sax', 'summarise_scores', 'score_acdc_folder']
 
 # %% ../../nbs/21_analysis.segment.ipynb #00182798
 class _Up(nn.Module):
@@ -34,8 +34,8 @@ class _Up(nn.Module):
     def forward(self, x, skip): return self.conv(torch.cat([self.up(x), skip], 1))
 
 class SegNet(nn.Module):
-    "U-Net on `CardiacEncoder`: [B, 1, H, W] in [0, 1] -> logits [B, n_classes, H, W]."
-    def __init__(self, n_classes:int=6, channels:tuple=(32, 64, 128, 256)):
+    "U-Net on `CardiacEncoder`: [B, 1, H, W] in [0, 1] -> logits [B, n_classes, H, W]; in training with `deep_supervision` = k, also the logits at 1/2 ... 1/2^k."
+    def __init__(self, n_classes:int=6, channels:tuple=(32, 64, 128, 256), deep_supervision:int=0):
         super().__init__()
         self.encoder = CardiacEncoder(1, channels)
         c = (16,) + tuple(channels)   # full resolution gets 16 channels
@@ -43,14 +43,18 @@ class SegNet(nn.Module):
         self.stem = Convolution(2, 1, c[0], kernel_size=3, norm='batch', act=('leakyrelu', {'negative_slope': 0.1}))
         self.last = _Up(c[1], c[0], c[0])
         self.head = nn.Conv2d(c[0], n_classes, 1)
+        self.aux = nn.ModuleList([nn.Conv2d(c[k], n_classes, 1) for k in range(1, deep_supervision + 1)])  # at 1/2, 1/4, ...
 
     def forward(self, x):
         assert_shape(x, [None, 1, None, None], 'segmentation input')
-        if x.shape[-1] % 16 or x.shape[-2] % 16: raise ValueError(f"segmentation input sides must be multiples of 16, got {list(x.shape[-2:])}")
-        feats = self.encoder(x)                     # [B, c1, H/2, W/2] ... [B, c4, H/16, W/16]
+        m = 2 ** len(self.encoder.channels)
+        if x.shape[-1] % m or x.shape[-2] % m: raise ValueError(f"segmentation input sides must be multiples of {m}, got {list(x.shape[-2:])}")
+        feats, ys = self.encoder(x), []             # [B, c1, H/2, W/2] ... [B, cn, H/2^n, W/2^n]
         y = feats[-1]
-        for up, skip in zip(self.ups, feats[-2::-1]): y = up(y, skip)
-        return self.head(self.last(y, self.stem(x)))   # [B, n_classes, H, W]
+        for up, skip in zip(self.ups, feats[-2::-1]): y = up(y, skip); ys.append(y)
+        out = self.head(self.last(y, self.stem(x)))   # [B, n_classes, H, W]
+        if not (self.training and len(self.aux)): return out
+        return [out] + [h(f) for h, f in zip(self.aux, ys[::-1])]   # full, 1/2, 1/4 ...
 
 # %% ../../nbs/21_analysis.segment.ipynb #8d631436
 @dataclass
@@ -66,15 +70,24 @@ class SegConfig:
     phantom_subjects: int = 40    # phantom subjects (short-axis and 4-chamber) in the training set
     phantom_frames: int = 6       # frames per phantom cine
     acdc_train: tuple = ()        # ACDC patient ids used for training (from ../shared/data when present)
+    deep_supervision: int = 0     # extra logits at 1/2 ... 1/2^k in training, weighted 1/2^k in the loss
+    augment: str = 'basic'        # 'basic' (affine, gamma, contrast, noise) or 'strong' (+ elastic, mirroring, low resolution, blur)
+    normalise: bool = False       # each slice's crop scaled to its 1st-99th percentiles (else the study's own [0, 1] scale)
+    added_fields = ('deep_supervision', 'augment', 'normalise')   # added after the quick weights shipped; defaults = older code
 
 def _resampled_center(center, s:Study, r:Study)->tuple:
     "(row, column) in study `s`'s grid -> the same point in the grid of its resampled copy `r`."
     return tuple(c * s.spacing[i + 1] / r.spacing[i + 1] for i, c in enumerate(center))
 
+def _crop(r:Study, cfg:SegConfig, center=None)->Study:
+    "`cfg.size` pixels of a resampled study around `center` (in its grid), each slice percentile-scaled if `cfg.normalise`."
+    n = crop_roi(r, cfg.size, center)
+    return n.replace(image=normalise(n.image, axes=(-2, -1))) if cfg.normalise else n
+
 def to_network(s:Study, cfg:SegConfig, center=None)->Study:
     "Resample to `cfg.spacing` and crop `cfg.size` pixels around `center` (default: `heart_center`)."
     r = resample(s, spacing=(cfg.spacing, cfg.spacing))
-    return crop_roi(r, cfg.size, None if center is None else _resampled_center(center, s, r))
+    return _crop(r, cfg, None if center is None else _resampled_center(center, s, r))
 
 def network_frames(img:np.ndarray, # [..., H, W] frames or slices, any leading dimensions
                    spacing, # in-plane (dy, dx) mm, or (dz, dy, dx)
@@ -96,28 +109,55 @@ def training_slices(studies:list, cfg:SegConfig)->tuple[torch.Tensor, torch.Tens
     return torch.from_numpy(np.concatenate(xs))[:, None], torch.from_numpy(np.concatenate(ys)).long()
 
 # %% ../../nbs/21_analysis.segment.ipynb #a1417720
+def _sampling_grid(B:int, shape:list, g:torch.Generator, strong:bool)->torch.Tensor:
+    "Random affine sampling grids [B, H, W, 2]; `strong`: wider ranges, anisotropic scale, mirroring and a smooth elastic field."
+    u = lambda lo, hi: lo + (hi - lo) * torch.rand(B, generator=g)
+    a, s, t = (u(-0.52, 0.52), u(0.7, 1.4), 0.1) if strong else (u(-0.35, 0.35), u(0.85, 1.15), 0.08)
+    sy, sx = (s * u(0.9, 1.1), s * u(0.9, 1.1)) if strong else (s, s)
+    fy, fx = ((torch.rand(B, generator=g) < 0.5) * -2. + 1. for _ in range(2)) if strong else (1., 1.)
+    tx, ty = u(-t, t), u(-t, t)
+    theta = torch.stack([torch.stack([fx * sx * torch.cos(a), -fy * sy * torch.sin(a), tx], 1),
+                         torch.stack([fx * sx * torch.sin(a), fy * sy * torch.cos(a), ty], 1)], 1)   # [B, 2, 3]
+    grid = F.affine_grid(theta, shape, align_corners=False)
+    if strong:   # elastic: displacement up to ~3 % of the field of view, smooth over ~1/4 of it
+        coarse = 0.03 * u(0, 1)[:, None, None, None] * torch.randn(B, 2, 5, 5, generator=g)
+        grid = grid + F.interpolate(coarse, size=shape[-2:], mode='bicubic', align_corners=True).permute(0, 2, 3, 1)
+    return grid
+
 def augment(x:torch.Tensor, # images [B, 1, H, W]
             y:torch.Tensor, # masks [B, H, W]
-            g:torch.Generator)->tuple[torch.Tensor, torch.Tensor]:
-    "Random affine, gamma, contrast and noise, the same affine for image and mask."
-    B = x.shape[0]; u = lambda lo, hi: lo + (hi - lo) * torch.rand(B, generator=g)
-    a, s, tx, ty = u(-0.35, 0.35), u(0.85, 1.15), u(-0.08, 0.08), u(-0.08, 0.08)
-    theta = torch.stack([torch.stack([s * torch.cos(a), -s * torch.sin(a), tx], 1),
-                         torch.stack([s * torch.sin(a), s * torch.cos(a), ty], 1)], 1)   # [B, 2, 3]
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    xa = F.grid_sample(x, grid, mode='bilinear', padding_mode='zeros', align_corners=False)
+            g:torch.Generator,
+            strong:bool=False, # also elastic, mirroring, anisotropic scale, low resolution, inverted gamma (nnU-Net's kinds)
+           )->tuple[torch.Tensor, torch.Tensor]:
+    "Random geometry (the same for image and mask), gamma, contrast and noise; `strong` adds the kinds nnU-Net uses."
+    B, H, W = y.shape; u = lambda lo, hi: lo + (hi - lo) * torch.rand(B, generator=g)[:, None, None, None]
+    grid = _sampling_grid(B, list(x.shape), g, strong)
+    xa = F.grid_sample(x, grid, mode='bilinear', padding_mode='zeros', align_corners=False).clamp(0, 1)
     ya = F.grid_sample(y[:, None].float(), grid, mode='nearest', padding_mode='zeros', align_corners=False)[:, 0].long()
-    xa = xa.clamp(0, 1) ** u(0.7, 1.5)[:, None, None, None] * u(0.8, 1.2)[:, None, None, None]
-    xa = xa + 0.02 * torch.rand(B, 1, 1, 1, generator=g) * torch.randn(xa.shape, generator=g)
+    if strong:
+        low = torch.rand(B, generator=g) < 0.25   # simulate low in-plane resolution: down by 1-2x, back up
+        if low.any():
+            f = float(u(0.5, 1)[0]); xl = xa[low]
+            xa[low] = F.interpolate(F.interpolate(xl, scale_factor=f, mode='area'), size=(H, W), mode='bilinear', align_corners=False)
+        inv = (torch.rand(B, generator=g) < 0.1)[:, None, None, None]     # gamma on the inverted image
+        xa = torch.where(inv, 1 - (1 - xa) ** u(0.7, 1.5), xa ** u(0.7, 1.5)) * u(0.75, 1.25)
+    else: xa = xa ** u(0.7, 1.5) * u(0.8, 1.2)
+    xa = xa + 0.02 * u(0, 1) * torch.randn(xa.shape, generator=g)
     return xa.clamp(0, 1), ya
 
 # %% ../../nbs/21_analysis.segment.ipynb #bf9f13e6
+def _deep_loss(loss_fn, outs, y:torch.Tensor)->torch.Tensor:
+    "Loss on the full-size logits and each smaller one (masks subsampled to match), weighted 1, 1/2, 1/4 ... and normalised."
+    if torch.is_tensor(outs): return loss_fn(outs, y[:, None])
+    w = [0.5 ** k for k in range(len(outs))]
+    return sum(wk * loss_fn(o, y[:, None, ::2 ** k, ::2 ** k]) for k, (wk, o) in enumerate(zip(w, outs))) / sum(w)
+
 def train_segmenter(x:torch.Tensor, # images [N, 1, S, S]
                     y:torch.Tensor, # masks [N, S, S]
                     cfg:SegConfig, out_dir, device=None, progress:bool=True)->SegNet:
     "Train a `SegNet` on slices; the result is saved to `out_dir/segnet.pt`."
     dev = get_device(device); torch.manual_seed(cfg.seed)
-    net = SegNet(6, cfg.channels).to(dev)
+    net = SegNet(6, cfg.channels, cfg.deep_supervision).to(dev)
     opt = torch.optim.Adam(net.parameters(), cfg.lr)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: 0.5 * (1 + math.cos(math.pi * min(i / cfg.steps, 1))))
     loss_fn = DiceCELoss(to_onehot_y=True, softmax=True)
@@ -127,8 +167,8 @@ def train_segmenter(x:torch.Tensor, # images [N, 1, S, S]
     for step in loop:
         g.manual_seed(cfg.seed * 7919 + step)
         i = loop.batch_indices(len(x), cfg.batch_size)
-        xb, yb = augment(x[i], y[i], g)
-        loss = loss_fn(model(xb.to(dev)), yb[:, None].to(dev))
+        xb, yb = augment(x[i], y[i], g, strong=cfg.augment == 'strong')
+        loss = _deep_loss(loss_fn, model(xb.to(dev)), yb.to(dev))
         opt.zero_grad(); loss.backward(); opt.step(); sched.step(); loop.log(loss=loss)
     save_checkpoint({'model': net.state_dict(), 'config': asdict(cfg)}, Path(out_dir)/'segnet.pt')
     return net.eval()
@@ -140,39 +180,67 @@ def load_segmenter(path, device=None, sha256:str|None=None, # expected checksum 
     ck = load_checkpoint(path, sha256=sha256)
     if 'model' not in ck or 'config' not in ck: raise CheckpointError(path, "is not a cmrnb segmenter (needs 'model' and 'config')")
     cfg = config_from(SegConfig, ck['config'], path)
-    net = SegNet(6, cfg.channels)
+    net = SegNet(6, cfg.channels, cfg.deep_supervision)
     try: net.load_state_dict(ck['model'])
     except RuntimeError as e: raise CheckpointError(path, f"weights do not fit SegNet{cfg.channels}: {str(e).splitlines()[0][:200]}") from None
     return net.eval().to(get_device(device)), cfg
 
 # %% ../../nbs/21_analysis.segment.ipynb #d4d74300
 @torch.no_grad()
-def _predict(net:SegNet, cfg:SegConfig, s:Study, r:Study, center:tuple, batch:int)->np.ndarray:
+def _probabilities(net:SegNet, frames:torch.Tensor, batch:int, mirror:bool)->torch.Tensor:
+    "Softmax [N, C, S, S] of frames [N, 1, S, S]; `mirror`: averaged over the 4 flips of the frame (test-time mirroring)."
+    dev, flips = next(net.parameters()).device, [(), (-1,), (-2,), (-2, -1)] if mirror else [()]
+    def one(x):
+        p = sum(net(x.flip(f) if f else x).softmax(1).flip(f) if f else net(x).softmax(1) for f in flips)
+        return (p / len(flips)).cpu()
+    return torch.cat([one(frames[i:i + batch].to(dev)) for i in range(0, len(frames), batch)])
+
+@torch.no_grad()
+def _predict(net:SegNet, cfg:SegConfig, s:Study, r:Study, center:tuple, batch:int, mirror:bool=False)->np.ndarray:
     "Label map [T, Z, H, W] of `s` predicted on the crop of its resampled copy `r` around `center` (in `r`'s grid)."
     T, Z, H, W = s.shape
     cy, cx = center
     y0, x0 = int(np.floor(cy - (cfg.size - 1) / 2 + 0.5)), int(np.floor(cx - (cfg.size - 1) / 2 + 0.5))
-    n = crop_roi(r, cfg.size, (cy, cx))
-    dev = next(net.parameters()).device
-    frames = torch.from_numpy(n.image.reshape(-1, 1, cfg.size, cfg.size))
-    prob = torch.cat([net(frames[i:i + batch].to(dev)).softmax(1).cpu() for i in range(0, len(frames), batch)])
+    n = _crop(r, cfg, (cy, cx))
+    prob = _probabilities(net, torch.from_numpy(n.image.reshape(-1, 1, cfg.size, cfg.size)), batch, mirror)
     Hr, Wr = r.shape[2:]
-    canvas = torch.zeros(len(frames), prob.shape[1], Hr, Wr); canvas[:, 0] = 1     # outside the crop: background
+    canvas = torch.zeros(len(prob), prob.shape[1], Hr, Wr); canvas[:, 0] = 1     # outside the crop: background
     ys, xs = slice(max(y0, 0), min(y0 + cfg.size, Hr)), slice(max(x0, 0), min(x0 + cfg.size, Wr))
     canvas[:, :, ys, xs] = prob[:, :, ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0]
     back = F.interpolate(canvas, size=(H, W), mode='bilinear', align_corners=False)  # edge-aligned, like `resample`
     return back.argmax(1).numpy().astype(np.uint8).reshape(T, Z, H, W)
 
+# %% ../../nbs/21_analysis.segment.ipynb #29b77b2f
+def clean_mask(mask:np.ndarray, # [T, Z, H, W] label map
+              )->np.ndarray:
+    "Post-processing of the kind nnU-Net uses: per frame and structure, only its largest 3D connected component; holes inside the heart (per slice) take the nearest structure's label."
+    from scipy import ndimage
+    out = mask.copy()
+    for m in out:                                                   # [Z, H, W], in place
+        for c in np.unique(m[m > 0]):
+            lab, n = ndimage.label(m == c)
+            if n > 1: m[(lab > 0) & (lab != 1 + np.argmax(ndimage.sum_labels(np.ones_like(lab), lab, range(1, n + 1))))] = 0
+        for z in range(len(m)):
+            fg = m[z] > 0; holes = ndimage.binary_fill_holes(fg) & ~fg
+            if holes.any():
+                iy, ix = ndimage.distance_transform_edt(~fg, return_distances=False, return_indices=True)
+                m[z][holes] = m[z][iy[holes], ix[holes]]
+    return out
+
+# %% ../../nbs/21_analysis.segment.ipynb #224a7ee0
 def segment(net:SegNet, cfg:SegConfig, s:Study,
             center=None, # (row, column) of the heart in `s`'s grid for the first crop; None: `heart_center`'s image-based guess
             recentre:bool=True, # predict again around the centre of the heart the first pass found
-            batch:int=64)->Study:
+            batch:int=64,
+            mirror:bool=False, # test-time mirroring: average the 4 flips (4x the time)
+            clean:bool=True, # `clean_mask` post-processing (largest component per structure, holes filled)
+           )->Study:
     "The study with `mask` predicted by `net` on every frame and slice (in the study's own grid)."
     r = resample(s.replace(mask=None), spacing=(cfg.spacing, cfg.spacing))
-    mask = _predict(net, cfg, s, r, heart_center(r) if center is None else _resampled_center(center, s, r), batch)
+    mask = _predict(net, cfg, s, r, heart_center(r) if center is None else _resampled_center(center, s, r), batch, mirror)
     if recentre and np.isin(mask, (LV, MYO, RV)).any():
-        mask = _predict(net, cfg, s, r, _resampled_center(heart_center(s.replace(mask=mask, labelled=None)), s, r), batch)
-    return s.replace(mask=mask, labelled=None, meta={**s.meta, 'mask_source': 'cmrnb segmenter'})
+        mask = _predict(net, cfg, s, r, _resampled_center(heart_center(s.replace(mask=mask, labelled=None)), s, r), batch, mirror)
+    return s.replace(mask=clean_mask(mask) if clean else mask, labelled=None, meta={**s.meta, 'mask_source': 'cmrnb segmenter'})
 
 # %% ../../nbs/21_analysis.segment.ipynb #e2e40bc8
 def acdc_split(root, # the acdc-training folder
@@ -188,10 +256,12 @@ def acdc_split(root, # the acdc-training folder
     return sorted(train), sorted(test)
 
 # %% ../../nbs/21_analysis.segment.ipynb #41805d62
-SEG_PRESETS = {   # network sizes and training budgets named by the experiment profiles (quick: ~11 min on 2 CPU cores)
+SEG_PRESETS = {   # network sizes, recipes and training budgets (quick: 33 min, deep: ~90 min on one CPU core)
     'smoke': dict(size=64, spacing=3.0, channels=(8, 16, 32, 64), steps=40, batch_size=8, phantom_subjects=4, phantom_frames=2,
                   acdc_patients=5),
     'quick': dict(size=96, spacing=2.0, steps=4500, batch_size=12, phantom_subjects=30, phantom_frames=4, acdc_patients=None),
+    'deep': dict(size=128, spacing=1.5, channels=(32, 64, 128, 256, 320), steps=6000, batch_size=12, phantom_subjects=60,
+                 phantom_frames=4, acdc_patients=None, deep_supervision=2, augment='strong', normalise=True),
     'full': dict(size=128, spacing=1.5, steps=20000, batch_size=32, phantom_subjects=400, phantom_frames=10, acdc_patients=None),
 }
 CONDITIONS = ('healthy', 'DCM', 'HCM', 'MINF', 'RV')
@@ -252,16 +322,17 @@ def _acdc_present()->bool:
     return data_root() is not None and (data_root()/'acdc-training').is_dir()
 
 def _validate_segmenter(net:SegNet, cfg:SegConfig)->dict:
-    "Mean ED Dice per class on 2 held-out phantom subjects and the held-out ACDC patients (where present), and ACDC LVEF error."
+    "Mean ED and ES Dice per class on 2 held-out phantom subjects and the held-out ACDC patients (where present), and ACDC LVEF error."
     root = data_root()
     test = phantom_studies(2, 4, cfg.spacing, first_seed=10_000)
     if root is not None and cfg.acdc_train:
         from cmrnb.data.io import read_acdc
         test += [read_acdc(root/'acdc-training'/p) for p in acdc_split(root/'acdc-training')[1]]
-    ev = evaluate_segmenter(net, cfg, test); ev = ev[ev.frame == 'ED']
+    ev = evaluate_segmenter(net, cfg, test); ev = ev[ev.frame.isin(['ED', 'ES'])]
     ev['source'] = ['acdc' if str(s).startswith('patient') else 'phantom' for s in ev.subject]
-    out = {f'{src}_{view}_dice_{c}_ed': float(g[f'dice_{c}'].mean()) for (src, view), g in ev.groupby(['source', 'view']) for c in ('lv', 'myo', 'rv')}
-    a = ev[(ev.source == 'acdc')].dropna(subset=['lvef_ref'])
+    out = {f'{src}_{view}_dice_{c}_{f.lower()}': float(g[f'dice_{c}'].mean())
+           for (src, view, f), g in ev.groupby(['source', 'view', 'frame']) for c in ('lv', 'myo', 'rv')}
+    a = ev[(ev.source == 'acdc') & (ev.frame == 'ED')].dropna(subset=['lvef_ref'])
     return {**out, **({'acdc_lvef_mae': float((a.lvef_pred - a.lvef_ref).abs().mean())} if len(a) else {})}
 
 def _probe_segmenter(net:SegNet, cfg:SegConfig)->torch.Tensor:
@@ -271,9 +342,9 @@ def _probe_segmenter(net:SegNet, cfg:SegConfig)->torch.Tensor:
 
 # %% ../../nbs/21_analysis.segment.ipynb #35cc6b18
 from ..weights import Family
-SEGMENTER = Family('segmenter', config=seg_config, build=segmenter_checkpoint, net=lambda cfg: SegNet(6, cfg.channels),
+SEGMENTER = Family('segmenter', config=seg_config, build=segmenter_checkpoint, net=lambda cfg: SegNet(6, cfg.channels, cfg.deep_supervision),
                    load=load_segmenter, probe=_probe_segmenter, fp16_tol=0.02, validate=_validate_segmenter,
-                   profiles=('quick',), data_fields=('acdc_train',), data_present=_acdc_present)
+                   profiles=('quick', 'deep'), data_fields=('acdc_train',), data_present=_acdc_present)
 
 # %% ../../nbs/21_analysis.segment.ipynb #2d8a6616
 def evaluate_segmenter(net:SegNet, cfg:SegConfig, studies:list)->'pd.DataFrame':

@@ -105,12 +105,13 @@ def resample(s:Study, # the study
 # %% ../../nbs/04_data.prep.ipynb #f5ab0755
 def normalise(x:np.ndarray|Study, # array or study
               lower:float=1., upper:float=99., # percentiles mapped to 0 and 1
+              axes:tuple|None=None, # axes the percentiles are taken over (None: all; (-2, -1): each 2D slice on its own)
              ):
-    "Percentile clipping and scaling to [0, 1] (float32); a study comes back as a study."
-    if isinstance(x, Study): return x.replace(image=normalise(x.image, lower, upper), meta={**x.meta, 'normalised': (lower, upper)})
-    a = np.asarray(x, np.float32); lo, hi = np.percentile(a, [lower, upper])
-    if hi <= lo: return np.zeros_like(a)
-    return np.clip((a - lo) / (hi - lo), 0, 1).astype(np.float32)
+    "Percentile clipping and scaling to [0, 1] (float32); a study comes back as a study; a constant part becomes 0."
+    if isinstance(x, Study): return x.replace(image=normalise(x.image, lower, upper, axes), meta={**x.meta, 'normalised': (lower, upper)})
+    a = np.asarray(x, np.float32); lo, hi = np.percentile(a, [lower, upper], axis=axes, keepdims=True)
+    span = hi - lo
+    return np.clip(np.where(span > 0, (a - lo) / np.where(span > 0, span, 1), 0), 0, 1).astype(np.float32)
 
 # %% ../../nbs/04_data.prep.ipynb #88481dde
 def _positions(T, n, periodic): return np.arange(n) * T / n if periodic else np.linspace(0, T - 1, n)

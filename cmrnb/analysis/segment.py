@@ -22,7 +22,7 @@ from ..train import TrainLoop
 __all__ = ['SEG_PRESETS', 'CONDITIONS', 'SEGMENTER', 'SCORED_PHENOTYPES', 'SegNet', 'SegConfig', 'to_network', 'network_frames',
            'training_slices', 'augment', 'train_segmenter', 'load_segmenter', 'clean_mask', 'segment', 'acdc_split',
            'seg_config', 'phantom_studies', 'training_studies', 'segmenter_checkpoint', 'trained_segmenter',
-           'evaluate_segmenter', 'score_sax', 'summarise_scores', 'score_acdc_folder']
+           'heldout_scores', 'evaluate_segmenter', 'score_sax', 'summarise_scores', 'score_acdc_folder']
 
 # %% ../../nbs/21_analysis.segment.ipynb #00182798
 class _Up(nn.Module):
@@ -212,19 +212,17 @@ def _predict(net:SegNet, cfg:SegConfig, s:Study, r:Study, center:tuple, batch:in
 
 # %% ../../nbs/21_analysis.segment.ipynb #29b77b2f
 def clean_mask(mask:np.ndarray, # [T, Z, H, W] label map
+               labels:tuple=(LV, RV), # structures to clean: keep each one's largest 3D connected component per frame, and fill background holes inside a cavity
               )->np.ndarray:
-    "Post-processing of the kind nnU-Net uses: per frame and structure, only its largest 3D connected component; holes inside the heart (per slice) take the nearest structure's label."
+    "Post-processing of the kind nnU-Net uses; removed pieces become background."
     from scipy import ndimage
     out = mask.copy()
     for m in out:                                                   # [Z, H, W], in place
-        for c in np.unique(m[m > 0]):
+        for c in labels:
             lab, n = ndimage.label(m == c)
             if n > 1: m[(lab > 0) & (lab != 1 + np.argmax(ndimage.sum_labels(np.ones_like(lab), lab, range(1, n + 1))))] = 0
-        for z in range(len(m)):
-            fg = m[z] > 0; holes = ndimage.binary_fill_holes(fg) & ~fg
-            if holes.any():
-                iy, ix = ndimage.distance_transform_edt(~fg, return_distances=False, return_indices=True)
-                m[z][holes] = m[z][iy[holes], ix[holes]]
+            if c == MYO: continue                                   # a ring: what it encloses is the cavity, not myocardium
+            for z in range(len(m)): m[z][ndimage.binary_fill_holes(m[z] == c) & (m[z] == 0)] = c
     return out
 
 # %% ../../nbs/21_analysis.segment.ipynb #224a7ee0
@@ -233,14 +231,14 @@ def segment(net:SegNet, cfg:SegConfig, s:Study,
             recentre:bool=True, # predict again around the centre of the heart the first pass found
             batch:int=64,
             mirror:bool=False, # test-time mirroring: average the 4 flips (4x the time)
-            clean:bool=True, # `clean_mask` post-processing (largest component per structure, holes filled)
+            clean:tuple=(LV, RV), # structures `clean_mask` post-processes (largest component, cavity holes filled); () for none
            )->Study:
     "The study with `mask` predicted by `net` on every frame and slice (in the study's own grid)."
     r = resample(s.replace(mask=None), spacing=(cfg.spacing, cfg.spacing))
     mask = _predict(net, cfg, s, r, heart_center(r) if center is None else _resampled_center(center, s, r), batch, mirror)
     if recentre and np.isin(mask, (LV, MYO, RV)).any():
         mask = _predict(net, cfg, s, r, _resampled_center(heart_center(s.replace(mask=mask, labelled=None)), s, r), batch, mirror)
-    return s.replace(mask=clean_mask(mask) if clean else mask, labelled=None, meta={**s.meta, 'mask_source': 'cmrnb segmenter'})
+    return s.replace(mask=clean_mask(mask, clean), labelled=None, meta={**s.meta, 'mask_source': 'cmrnb segmenter'})
 
 # %% ../../nbs/21_analysis.segment.ipynb #e2e40bc8
 def acdc_split(root, # the acdc-training folder
@@ -321,19 +319,18 @@ def _acdc_present()->bool:
     "Whether the ACDC training patients that `seg_config` lists are on this machine."
     return data_root() is not None and (data_root()/'acdc-training').is_dir()
 
-def _validate_segmenter(net:SegNet, cfg:SegConfig)->dict:
-    "Mean ED and ES Dice per class on 2 held-out phantom subjects and the held-out ACDC patients (where present), and ACDC LVEF error."
-    root = data_root()
-    test = phantom_studies(2, 4, cfg.spacing, first_seed=10_000)
+def heldout_scores(net:SegNet, cfg:SegConfig, n_phantom:int=2, **seg_kw)->dict:
+    "Scores on data `cfg` did not train on: ACDC patients outside its split where it trained on ACDC (`summarise_scores`, keys `acdc_dice_*`), and phantom subjects (Dice per view, class, ED and ES). `seg_kw` go to `segment`."
+    out, root = {}, data_root()
     if root is not None and cfg.acdc_train:
         from cmrnb.data.io import read_acdc
-        test += [read_acdc(root/'acdc-training'/p) for p in acdc_split(root/'acdc-training')[1]]
-    ev = evaluate_segmenter(net, cfg, test); ev = ev[ev.frame.isin(['ED', 'ES'])]
-    ev['source'] = ['acdc' if str(s).startswith('patient') else 'phantom' for s in ev.subject]
-    out = {f'{src}_{view}_dice_{c}_{f.lower()}': float(g[f'dice_{c}'].mean())
-           for (src, view, f), g in ev.groupby(['source', 'view', 'frame']) for c in ('lv', 'myo', 'rv')}
-    a = ev[(ev.source == 'acdc') & (ev.frame == 'ED')].dropna(subset=['lvef_ref'])
-    return {**out, **({'acdc_lvef_mae': float((a.lvef_pred - a.lvef_ref).abs().mean())} if len(a) else {})}
+        test = [_ed_es(read_acdc(root/'acdc-training'/p)) for p in acdc_split(root/'acdc-training')[1]]
+        s = summarise_scores(score_sax(net, cfg, test, progress=False, **seg_kw))
+        out.update({('acdc_' + k if k.startswith('dice_') else k): v for k, v in s.items()})
+    ev = evaluate_segmenter(net, cfg, phantom_studies(n_phantom, 4, cfg.spacing, first_seed=10_000), **seg_kw)
+    for (view, f), g in ev[ev.frame.isin(['ED', 'ES'])].groupby(['view', 'frame']):
+        out.update({f'phantom_{view}_dice_{c}_{f.lower()}': float(g[f'dice_{c}'].mean()) for c in ('lv', 'myo', 'rv', 'la', 'ra') if g[f'dice_{c}'].notna().any()})
+    return out
 
 def _probe_segmenter(net:SegNet, cfg:SegConfig)->torch.Tensor:
     "Class probabilities on held-out phantom slices at network scale."
@@ -343,18 +340,18 @@ def _probe_segmenter(net:SegNet, cfg:SegConfig)->torch.Tensor:
 # %% ../../nbs/21_analysis.segment.ipynb #35cc6b18
 from ..weights import Family
 SEGMENTER = Family('segmenter', config=seg_config, build=segmenter_checkpoint, net=lambda cfg: SegNet(6, cfg.channels, cfg.deep_supervision),
-                   load=load_segmenter, probe=_probe_segmenter, fp16_tol=0.02, validate=_validate_segmenter,
+                   load=load_segmenter, probe=_probe_segmenter, fp16_tol=0.02, validate=heldout_scores,
                    profiles=('quick', 'deep'), data_fields=('acdc_train',), data_present=_acdc_present)
 
 # %% ../../nbs/21_analysis.segment.ipynb #2d8a6616
-def evaluate_segmenter(net:SegNet, cfg:SegConfig, studies:list)->'pd.DataFrame':
-    "One row per study and labelled frame: Dice per class, plus reference and predicted LVEF (short axis)."
+def evaluate_segmenter(net:SegNet, cfg:SegConfig, studies:list, **seg_kw)->'pd.DataFrame':
+    "One row per study and labelled frame: Dice per class, plus reference and predicted LVEF (short axis); `seg_kw` go to `segment`."
     import pandas as pd
     from cmrnb.metrics.overlap import dice
     from cmrnb.analysis.phenotypes import sax_phenotypes
     rows = []
     for s in studies:
-        p = segment(net, cfg, s)
+        p = segment(net, cfg, s, **seg_kw)
         labels = (LV, MYO, RV) if s.view == 'sax' else (LV, MYO, RV, LA, RA)
         ef_ref = ef_pred = np.nan
         if s.view == 'sax' and s.es is not None:
@@ -371,8 +368,8 @@ def evaluate_segmenter(net:SegNet, cfg:SegConfig, studies:list)->'pd.DataFrame':
 # %% ../../nbs/21_analysis.segment.ipynb #fe62c507
 SCORED_PHENOTYPES = ('LVEDV', 'LVESV', 'LVEF', 'LVM', 'RVEDV', 'RVESV', 'RVEF')
 
-def score_sax(net:SegNet, cfg:SegConfig, studies:list, progress:bool=True)->'pd.DataFrame':
-    "One row per short-axis study with ED and ES masks: group, Dice per class at ED and ES, reference and predicted phenotypes."
+def score_sax(net:SegNet, cfg:SegConfig, studies:list, progress:bool=True, **seg_kw)->'pd.DataFrame':
+    "One row per short-axis study with ED and ES masks: group, Dice per class at ED and ES, reference and predicted phenotypes; `seg_kw` go to `segment`."
     import pandas as pd
     from tqdm.auto import tqdm
     from cmrnb.metrics.overlap import dice
@@ -380,7 +377,7 @@ def score_sax(net:SegNet, cfg:SegConfig, studies:list, progress:bool=True)->'pd.
     rows = []
     for s in tqdm(studies, desc='segmenting', disable=not progress, leave=False):
         if s.view != 'sax' or s.mask is None or s.es is None: raise DataError(s.source or s.subject, "needs short-axis ED and ES masks to be scored")
-        p = segment(net, cfg, s).replace(labelled=s.labelled)
+        p = segment(net, cfg, s, **seg_kw).replace(labelled=s.labelled)
         row = {'subject': s.subject, 'group': s.meta.get('group', s.condition)}
         for ph, f in (('ed', s.ed), ('es', s.es)): row.update(zip([f'dice_{c}_{ph}' for c in ('lv', 'myo', 'rv')], dice(p.mask[f], s.mask[f])))
         ref, pred = sax_phenotypes(s, warn=False), sax_phenotypes(p, warn=False)

@@ -24,12 +24,12 @@ VARIANTS = {   # name -> overrides of the deep preset (besides steps)
 OUT = repo_root()/'benchmarks'/'results'/'segmenter_recipe.json'
 
 
-def run(name:str, steps:int)->dict:
+def run(name:str, steps:int, sha:str)->dict:
     cfg = with_overrides(seg_config('deep'), {**VARIANTS[name], 'steps': steps})
     t = time.time(); ckpt = segmenter_checkpoint(cfg); train_s = time.time() - t
     net, cfg = load_segmenter(ckpt)
     t = time.time(); scores = heldout_scores(net, cfg); score_s = time.time() - t
-    return {'variant': name, 'overrides': VARIANTS[name], 'steps': steps, 'git_sha': git_sha(), 'machine': _machine(),
+    return {'variant': name, 'overrides': VARIANTS[name], 'steps': steps, 'git_sha': sha, 'machine': _machine(),
             'train_s_this_call': round(train_s), 'score_s': round(score_s), **scores}
 
 
@@ -44,9 +44,9 @@ def table(results:dict)->str:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--steps', type=int, default=1500); ap.add_argument('--only', nargs='*', default=list(VARIANTS))
-    a = ap.parse_args()
+    a = ap.parse_args(); sha = git_sha()      # the code this process loaded, whatever is committed while it runs
     for name in a.only:
-        r = run(name, a.steps)
+        r = run(name, a.steps, sha)
         results = json.loads(OUT.read_text()) if OUT.exists() else {}      # re-read: another process may have added one
         results[f"{name} @ {a.steps}"] = r; save_json(results, OUT)
         print(table(results), flush=True)

@@ -42,7 +42,7 @@ def _parser()->argparse.ArgumentParser:
     t.add_argument('--device')
     v = sub.add_parser('evaluate', help="score the shipped segmenter on a user's ACDC-layout folder")
     v.add_argument('what', choices=['segmentation']); v.add_argument('--acdc', required=True, metavar='FOLDER')
-    v.add_argument('--profile', default='quick'); v.add_argument('--device'); v.add_argument('--csv', help='also write the per-patient scores here')
+    v.add_argument('--profile', default='deep', help='the shipped segmenter: deep (the measuring instrument) or quick'); v.add_argument('--device'); v.add_argument('--csv', help='also write the per-patient scores here')
     return p
 
 # %% ../nbs/91_cli.ipynb #46c07412

@@ -11,6 +11,7 @@ def test_every_family_ships_weights_that_fit_the_code():
     assert set(man) == set(FAMILIES), "every registered family ships weights, and only those"
     for name in FAMILIES:
         fam = family(name)
+        assert set(man[name]) == set(fam.profiles), f"{name}: every profile it names is shipped"
         for profile, entry in man[name].items():
             cfg = fam.config(profile)
             assert signature(fam.net(cfg)) == entry['signature']                 # the manifest's signature is the code's

@@ -260,7 +260,8 @@ SEG_PRESETS = {   # network sizes, recipes and training budgets (quick: 33 min, 
     'quick': dict(size=96, spacing=2.0, steps=4500, batch_size=12, phantom_subjects=30, phantom_frames=4, acdc_patients=None),
     'deep': dict(size=128, spacing=1.5, channels=(32, 64, 128, 256, 320), steps=6000, batch_size=12, phantom_subjects=60,
                  phantom_frames=4, acdc_patients=None, deep_supervision=2, augment='strong', normalise=True),
-    'full': dict(size=128, spacing=1.5, steps=20000, batch_size=32, phantom_subjects=400, phantom_frames=10, acdc_patients=None),
+    'full': dict(size=128, spacing=1.5, channels=(32, 64, 128, 256, 320), steps=20000, batch_size=32, phantom_subjects=400,
+                 phantom_frames=10, acdc_patients=None, deep_supervision=2, augment='strong', normalise=True),
 }
 CONDITIONS = ('healthy', 'DCM', 'HCM', 'MINF', 'RV')
 
@@ -402,7 +403,7 @@ def _ed_es(s:Study)->Study:
     return s.replace(image=s.image[f], mask=s.mask[f], labelled=(0, 1), ed=0, es=1, frame_times=None)
 
 def score_acdc_folder(folder, # an ACDC-layout folder: patient*/ with Info.cfg, frames and _gt masks
-                      profile:str='quick', # the segmenter to score (shipped weights for a shipped profile)
+                      profile:str='deep', # the segmenter to score (shipped weights for a shipped profile)
                       device=None, progress:bool=True)->tuple: # (per-patient DataFrame, [(path, DataError)] skipped)
     "Score the segmenter of `profile` on every patient of an ACDC-layout folder, one at a time; unreadable patients are skipped and listed."
     from tqdm.auto import tqdm

@@ -12,29 +12,30 @@ import torch, torch.nn.functional as F
 from torch import nn
 from ..core import assert_shape, get_device, save_checkpoint, load_checkpoint, config_from, CheckpointError, DataError
 from ..data.study import Study, BG, LV, MYO, RV
-from ..data.prep import resample, crop_roi
+from ..data.prep import resample, crop_roi, normalise
 from ..train import TrainLoop
 
 # %% auto #0
-__all__ = ['N_CLASSES', 'LABEL_VAE_PRESETS', 'label_maps', 'LabelVAE', 'label_vae_loss', 'LabelVAEConfig', 'train_label_vae',
+__all__ = ['N_CLASSES', 'LABEL_VAE_PRESETS', 'heart_slices', 'LabelVAE', 'label_vae_loss', 'LabelVAEConfig', 'train_label_vae',
            'load_label_vae', 'decode_labels', 'interpolate_labels', 'sample_labels', 'plausibility', 'label_vae_config',
            'label_vae_studies', 'label_vae_checkpoint', 'trained_label_vae']
 
 # %% ../../nbs/60_models.labelvae.ipynb #2e2f4ab5
 N_CLASSES = 4   # background, LV cavity, myocardium, RV cavity: the canonical labels 0-3
 
-def label_maps(studies:list, # short-axis studies with masks
-               size:int=96, spacing:float=2.0)->torch.Tensor: # [N, size, size] int64 in 0..3
-    "Every labelled short-axis slice with some heart, at `spacing` mm, cropped around each study's heart."
-    out = []
+def heart_slices(studies:list, # short-axis studies with masks
+                 size:int=96, spacing:float=2.0)->tuple[torch.Tensor, torch.Tensor]: # images [N, 1, S, S] float32, labels [N, S, S] int64
+    "Every labelled short-axis slice with some heart, at `spacing` mm, cropped around each study's heart; images scaled per slice to their 1st-99th percentiles, labels 0-3."
+    xs, ys = [], []
     for s in studies:
         if s.mask is None: raise DataError(s.source or s.subject, "has no masks to learn label maps from")
         if s.view != 'sax': raise DataError(s.source or s.subject, f"is a {s.view} view; the label VAE learns short-axis slices")
-        r = crop_roi(resample(s.replace(image=s.image[list(s.mask_frames)], mask=s.mask[list(s.mask_frames)], labelled=None,
-                                        ed=None, es=None, frame_times=None), spacing=(spacing, spacing)), size)
-        m = np.where(r.mask > RV, BG, r.mask).reshape(-1, size, size)
-        out.append(m[np.isin(m, (LV, MYO, RV)).any((1, 2))])
-    return torch.from_numpy(np.concatenate(out)).long()
+        f = list(s.mask_frames)
+        r = crop_roi(resample(s.replace(image=s.image[f], mask=s.mask[f], labelled=None, ed=None, es=None, frame_times=None),
+                              spacing=(spacing, spacing)), size)
+        m = np.where(r.mask > RV, BG, r.mask).reshape(-1, size, size); keep = np.isin(m, (LV, MYO, RV)).any((1, 2))
+        xs.append(normalise(r.image.reshape(-1, size, size)[keep], axes=(-2, -1))); ys.append(m[keep])
+    return torch.from_numpy(np.concatenate(xs))[:, None], torch.from_numpy(np.concatenate(ys)).long()
 
 # %% ../../nbs/60_models.labelvae.ipynb #d2f3cfa8
 def _block(i, o, up=False):
@@ -193,9 +194,9 @@ def label_vae_studies(cfg:LabelVAEConfig)->list:
 def label_vae_checkpoint(cfg:LabelVAEConfig, cache=None, device=None, progress:bool=True, rebuild:bool=False)->Path:
     "`labelvae.pt` of the label VAE trained for `cfg` in the artifact cache (trained there on first use; a killed training resumes)."
     from cmrnb.core import ArtifactCache
-    def build(folder): train_label_vae(label_maps(label_vae_studies(cfg), cfg.size, cfg.spacing), cfg, folder, device, progress)
+    def build(folder): train_label_vae(heart_slices(label_vae_studies(cfg), cfg.size, cfg.spacing)[1], cfg, folder, device, progress)
     return (cache or ArtifactCache()).get_or_build('labelvae', cfg, build, rebuild=rebuild, code=(
-        LabelVAE, _block, train_label_vae, label_vae_loss, label_maps, label_vae_studies))/'labelvae.pt'
+        LabelVAE, _block, train_label_vae, label_vae_loss, heart_slices, label_vae_studies))/'labelvae.pt'
 
 def trained_label_vae(cfg:LabelVAEConfig|str='smoke', cache=None, device=None, progress:bool=True)->tuple[LabelVAE, LabelVAEConfig, Path]:
     "The label VAE for `cfg` (a config or a preset name), trained once in the artifact cache. (net, cfg, path)"

@@ -1,6 +1,7 @@
 """What each part of the deep segmenter recipe buys: the `deep` preset trained for a shorter budget, and the same with one
-part taken away (deep supervision, strong augmentation, per-slice intensity scaling, the 1.5 mm grid), each scored on the
-held-out ACDC patients (ED and ES Dice, LVEF/LVM errors, LVEF error per group) and held-out phantom subjects.
+part taken away (strong augmentation, the 1.5 mm grid, deep supervision, per-slice intensity scaling) or nnU-Net's
+mirroring added, each scored on the held-out ACDC patients (ED and ES Dice, LVEF/LVM errors, LVEF error per group) and
+held-out phantom subjects.
 
 Run: CMRNB_THREADS=1 .venv/bin/python benchmarks/segmenter_recipe.py [--steps 1500] [--only NAME ...]
 Each variant trains once in the artifact cache (a killed run resumes); results accumulate in
@@ -14,12 +15,13 @@ from cmrnb.weights import with_overrides, _machine
 from cmrnb.experiments import git_sha
 from cmrnb.analysis.segment import SEGMENTER, seg_config, segmenter_checkpoint, load_segmenter, heldout_scores
 
-VARIANTS = {   # name -> overrides of the deep preset (besides steps)
+VARIANTS = {   # name -> overrides of the deep preset (besides steps), in the order they run
     'deep': {},
-    'no deep supervision': {'deep_supervision': 0},
     'basic augmentation': {'augment': 'basic'},
-    'study intensity scale': {'normalise': False},
     '2 mm grid (96 px)': {'spacing': 2.0, 'size': 96},
+    'no deep supervision': {'deep_supervision': 0},
+    'study intensity scale': {'normalise': False},
+    '+ mirroring': {'augment': 'strong-mirror'},
 }
 OUT = repo_root()/'benchmarks'/'results'/'segmenter_recipe.json'
 
@@ -29,6 +31,8 @@ def run(name:str, steps:int, sha:str)->dict:
     t = time.time(); ckpt = segmenter_checkpoint(cfg); train_s = time.time() - t
     net, cfg = load_segmenter(ckpt)
     t = time.time(); scores = heldout_scores(net, cfg); score_s = time.time() - t
+    if cfg.augment == 'strong-mirror':   # trained with mirroring: also scored with test-time mirroring, as nnU-Net does
+        scores.update({f'tta_{k}': v for k, v in heldout_scores(net, cfg, mirror=True).items()})
     return {'variant': name, 'overrides': VARIANTS[name], 'steps': steps, 'git_sha': sha, 'machine': _machine(),
             'train_s_this_call': round(train_s), 'score_s': round(score_s), **scores}
 

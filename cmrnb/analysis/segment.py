@@ -71,7 +71,7 @@ class SegConfig:
     phantom_frames: int = 6       # frames per phantom cine
     acdc_train: tuple = ()        # ACDC patient ids used for training (from ../shared/data when present)
     deep_supervision: int = 0     # extra logits at 1/2 ... 1/2^k in training, weighted 1/2^k in the loss
-    augment: str = 'basic'        # 'basic' (affine, gamma, contrast, noise) or 'strong' (+ elastic, mirroring, low resolution, blur)
+    augment: str = 'basic'        # 'basic' (affine, gamma, contrast, noise), 'strong' (+ elastic, low resolution...), 'strong-mirror' (+ mirroring)
     normalise: bool = False       # each slice's crop scaled to its 1st-99th percentiles (else the study's own [0, 1] scale)
     added_fields = ('deep_supervision', 'augment', 'normalise')   # added after the quick weights shipped; defaults = older code
 
@@ -109,12 +109,12 @@ def training_slices(studies:list, cfg:SegConfig)->tuple[torch.Tensor, torch.Tens
     return torch.from_numpy(np.concatenate(xs))[:, None], torch.from_numpy(np.concatenate(ys)).long()
 
 # %% ../../nbs/21_analysis.segment.ipynb #a1417720
-def _sampling_grid(B:int, shape:list, g:torch.Generator, strong:bool)->torch.Tensor:
-    "Random affine sampling grids [B, H, W, 2]; `strong`: wider ranges, anisotropic scale, mirroring and a smooth elastic field."
+def _sampling_grid(B:int, shape:list, g:torch.Generator, strong:bool, mirror:bool=False)->torch.Tensor:
+    "Random affine sampling grids [B, H, W, 2]; `strong`: wider ranges, anisotropic scale and a smooth elastic field; `mirror`: either axis flipped at random."
     u = lambda lo, hi: lo + (hi - lo) * torch.rand(B, generator=g)
     a, s, t = (u(-0.52, 0.52), u(0.7, 1.4), 0.1) if strong else (u(-0.35, 0.35), u(0.85, 1.15), 0.08)
     sy, sx = (s * u(0.9, 1.1), s * u(0.9, 1.1)) if strong else (s, s)
-    fy, fx = ((torch.rand(B, generator=g) < 0.5) * -2. + 1. for _ in range(2)) if strong else (1., 1.)
+    fy, fx = ((torch.rand(B, generator=g) < 0.5) * -2. + 1. for _ in range(2)) if mirror else (1., 1.)
     tx, ty = u(-t, t), u(-t, t)
     theta = torch.stack([torch.stack([fx * sx * torch.cos(a), -fy * sy * torch.sin(a), tx], 1),
                          torch.stack([fx * sx * torch.sin(a), fy * sy * torch.cos(a), ty], 1)], 1)   # [B, 2, 3]
@@ -127,11 +127,12 @@ def _sampling_grid(B:int, shape:list, g:torch.Generator, strong:bool)->torch.Ten
 def augment(x:torch.Tensor, # images [B, 1, H, W]
             y:torch.Tensor, # masks [B, H, W]
             g:torch.Generator,
-            strong:bool=False, # also elastic, mirroring, anisotropic scale, low resolution, inverted gamma (nnU-Net's kinds)
+            strong:bool=False, # also elastic, anisotropic scale, low resolution, inverted gamma (nnU-Net's kinds)
+            mirror:bool=False, # also flip either axis at random (nnU-Net's mirroring)
            )->tuple[torch.Tensor, torch.Tensor]:
-    "Random geometry (the same for image and mask), gamma, contrast and noise; `strong` adds the kinds nnU-Net uses."
+    "Random geometry (the same for image and mask), gamma, contrast and noise; `strong` and `mirror` add the kinds nnU-Net uses."
     B, H, W = y.shape; u = lambda lo, hi: lo + (hi - lo) * torch.rand(B, generator=g)[:, None, None, None]
-    grid = _sampling_grid(B, list(x.shape), g, strong)
+    grid = _sampling_grid(B, list(x.shape), g, strong, mirror)
     xa = F.grid_sample(x, grid, mode='bilinear', padding_mode='zeros', align_corners=False).clamp(0, 1)
     ya = F.grid_sample(y[:, None].float(), grid, mode='nearest', padding_mode='zeros', align_corners=False)[:, 0].long()
     if strong:
@@ -167,7 +168,7 @@ def train_segmenter(x:torch.Tensor, # images [N, 1, S, S]
     for step in loop:
         g.manual_seed(cfg.seed * 7919 + step)
         i = loop.batch_indices(len(x), cfg.batch_size)
-        xb, yb = augment(x[i], y[i], g, strong=cfg.augment == 'strong')
+        xb, yb = augment(x[i], y[i], g, strong=cfg.augment.startswith('strong'), mirror=cfg.augment == 'strong-mirror')
         loss = _deep_loss(loss_fn, model(xb.to(dev)), yb.to(dev))
         opt.zero_grad(); loss.backward(); opt.step(); sched.step(); loop.log(loss=loss)
     save_checkpoint({'model': net.state_dict(), 'config': asdict(cfg)}, Path(out_dir)/'segnet.pt')
@@ -188,11 +189,12 @@ def load_segmenter(path, device=None, sha256:str|None=None, # expected checksum 
 # %% ../../nbs/21_analysis.segment.ipynb #d4d74300
 @torch.no_grad()
 def _probabilities(net:SegNet, frames:torch.Tensor, batch:int, mirror:bool)->torch.Tensor:
-    "Softmax [N, C, S, S] of frames [N, 1, S, S]; `mirror`: averaged over the 4 flips of the frame (test-time mirroring)."
-    dev, flips = next(net.parameters()).device, [(), (-1,), (-2,), (-2, -1)] if mirror else [()]
+    "Softmax [N, C, S, S] of frames [N, 1, S, S]; `mirror`: averaged with those of the 3 flipped frames (test-time mirroring)."
+    dev, flips = next(net.parameters()).device, [(-1,), (-2,), (-2, -1)] if mirror else []
     def one(x):
-        p = sum(net(x.flip(f) if f else x).softmax(1).flip(f) if f else net(x).softmax(1) for f in flips)
-        return (p / len(flips)).cpu()
+        p = net(x).softmax(1)
+        for f in flips: p = p + net(x.flip(f)).softmax(1).flip(f)
+        return (p / (1 + len(flips))).cpu()
     return torch.cat([one(frames[i:i + batch].to(dev)) for i in range(0, len(frames), batch)])
 
 @torch.no_grad()
@@ -258,7 +260,7 @@ SEG_PRESETS = {   # network sizes, recipes and training budgets (quick: 33 min, 
     'smoke': dict(size=64, spacing=3.0, channels=(8, 16, 32, 64), steps=40, batch_size=8, phantom_subjects=4, phantom_frames=2,
                   acdc_patients=5),
     'quick': dict(size=96, spacing=2.0, steps=4500, batch_size=12, phantom_subjects=30, phantom_frames=4, acdc_patients=None),
-    'deep': dict(size=128, spacing=1.5, channels=(32, 64, 128, 256, 320), steps=6000, batch_size=12, phantom_subjects=60,
+    'deep': dict(size=128, spacing=1.5, channels=(32, 64, 128, 256, 320), steps=5000, batch_size=12, phantom_subjects=60,
                  phantom_frames=4, acdc_patients=None, deep_supervision=2, augment='strong', normalise=True),
     'full': dict(size=128, spacing=1.5, channels=(32, 64, 128, 256, 320), steps=20000, batch_size=32, phantom_subjects=400,
                  phantom_frames=10, acdc_patients=None, deep_supervision=2, augment='strong', normalise=True),
@@ -303,7 +305,8 @@ def segmenter_checkpoint(cfg:SegConfig, cache=None, device=None, progress:bool=T
         x, y = training_slices(training_studies(cfg), cfg)
         train_segmenter(x, y, cfg, folder, device=device, progress=progress)
     return (cache or ArtifactCache()).get_or_build('segmenter', cfg, build, rebuild=rebuild, code=(
-        SegNet, _Up, CardiacEncoder, train_segmenter, augment, training_slices, to_network, training_studies, phantom_studies))/'segnet.pt'
+        SegNet, _Up, CardiacEncoder, train_segmenter, _deep_loss, augment, _sampling_grid, training_slices, to_network, _crop,
+        normalise, training_studies, phantom_studies))/'segnet.pt'
 
 def trained_segmenter(cfg:SegConfig|str='smoke', # a config, or a preset name
                       cache=None, # an ArtifactCache (default: data/cache)

@@ -256,7 +256,7 @@ def acdc_split(root, # the acdc-training folder
     return sorted(train), sorted(test)
 
 # %% ../../nbs/21_analysis.segment.ipynb #41805d62
-SEG_PRESETS = {   # network sizes, recipes and training budgets (quick: 33 min, deep: ~90 min on one CPU core)
+SEG_PRESETS = {   # network sizes, recipes and training budgets (quick: 33 min, deep: 73 min on one CPU thread)
     'smoke': dict(size=64, spacing=3.0, channels=(8, 16, 32, 64), steps=40, batch_size=8, phantom_subjects=4, phantom_frames=2,
                   acdc_patients=5),
     'quick': dict(size=96, spacing=2.0, steps=4500, batch_size=12, phantom_subjects=30, phantom_frames=4, acdc_patients=None),

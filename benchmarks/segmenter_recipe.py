@@ -9,11 +9,10 @@ benchmarks/results/segmenter_recipe.json (one entry per variant, with git SHA, m
 table is printed. Several processes may run different variants at once (`--only`), one per core.
 """
 import argparse, json, time
-from pathlib import Path
 from cmrnb.core import repo_root, save_json
-from cmrnb.weights import with_overrides, _machine
+from cmrnb.weights import with_overrides, machine_summary
 from cmrnb.experiments import git_sha
-from cmrnb.analysis.segment import SEGMENTER, seg_config, segmenter_checkpoint, load_segmenter, heldout_scores
+from cmrnb.analysis.segment import seg_config, segmenter_checkpoint, load_segmenter, heldout_scores
 
 VARIANTS = {   # name -> overrides of the deep preset (besides steps), in the order they run
     'deep': {},
@@ -33,7 +32,7 @@ def run(name:str, steps:int, sha:str)->dict:
     t = time.time(); scores = heldout_scores(net, cfg); score_s = time.time() - t
     if cfg.augment == 'strong-mirror':   # trained with mirroring: also scored with test-time mirroring, as nnU-Net does
         scores.update({f'tta_{k}': v for k, v in heldout_scores(net, cfg, mirror=True).items()})
-    return {'variant': name, 'overrides': VARIANTS[name], 'steps': steps, 'git_sha': sha, 'machine': _machine(),
+    return {'variant': name, 'overrides': VARIANTS[name], 'steps': steps, 'git_sha': sha, 'machine': machine_summary(),
             'train_s_this_call': round(train_s), 'score_s': round(score_s), **scores}
 
 

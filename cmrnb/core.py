@@ -13,7 +13,8 @@ import torch
 # %% auto #0
 __all__ = ['CmrnbError', 'DataError', 'CheckpointError', 'WriteError', 'assert_shape', 'n_params', 'get_device', 'cpu_name',
            'seed_everything', 'set_threads', 'repo_root', 'data_root', 'atomic_write', 'save_json', 'sha256_file',
-           'save_checkpoint', 'load_checkpoint', 'config_hash', 'with_added_fields', 'config_from', 'ArtifactCache']
+           'save_checkpoint', 'load_checkpoint', 'config_hash', 'with_added_fields', 'config_from', 'load_model',
+           'ArtifactCache']
 
 # %% ../nbs/00_core.ipynb #d60b6fe2
 class CmrnbError(Exception):
@@ -196,6 +197,20 @@ def config_from(cls, # a config dataclass
     if extra or missing: raise CheckpointError(path, f"its {cls.__name__} does not match the code's: " +
                                                '; '.join(s for s in (extra and f"unknown fields {extra}", missing and f"missing fields {missing}") if s))
     return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+
+# %% ../nbs/00_core.ipynb #605851f9
+def load_model(path, cfg_cls, # the config dataclass stored with the weights
+               make_net:Callable, # config -> the untrained network
+               what:str, # what the file should hold, for messages (e.g. 'segmenter')
+               device=None, sha256:str|None=None, # expected checksum (shipped weights); None: the file's own sidecar
+              )->tuple:
+    "(network in eval mode on `device`, its config) from a cmrnb checkpoint `{'model', 'config'}`, weights only; a foreign or mismatched file is a `CheckpointError` naming it."
+    ck = load_checkpoint(path, sha256=sha256)
+    if 'model' not in ck or 'config' not in ck: raise CheckpointError(path, f"is not a cmrnb {what} (needs 'model' and 'config')")
+    cfg = config_from(cfg_cls, ck['config'], path); net = make_net(cfg)
+    try: net.load_state_dict(ck['model'])
+    except RuntimeError as e: raise CheckpointError(path, f"weights do not fit the {what}: {str(e).splitlines()[0][:200]}") from None
+    return net.eval().to(get_device(device)), cfg
 
 # %% ../nbs/00_core.ipynb #00158592
 def _source(obj)->str:

@@ -13,7 +13,7 @@ from .core import CmrnbError, cpu_name, CheckpointError, atomic_write, repo_root
 
 # %% auto #0
 __all__ = ['FAMILIES', 'weights_dir', 'read_manifest', 'signature', 'StaleWeights', 'Family', 'shipped_weights',
-           'family_checkpoint', 'with_overrides', 'train_weights', 'family']
+           'family_checkpoint', 'machine_summary', 'with_overrides', 'train_weights', 'family']
 
 # %% ../nbs/81_weights.ipynb #2c229cf6
 def weights_dir()->Path:
@@ -124,7 +124,8 @@ def _write_manifest_entry(name:str, profile:str, entry:dict):
         f.write("# Shipped weights: written by `cmrnb train NAME --profile P`; do not edit by hand.\n")
         f.write(tomli_w.dumps(man))
 
-def _machine()->str:
+def machine_summary()->str:
+    "The machine a model is trained on, as the manifest and benchmarks record it: CPU, cores, torch threads and version."
     return f"{cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch thread(s), torch {torch.__version__}"
 
 # %% ../nbs/81_weights.ipynb #ccfaf6ad
@@ -155,7 +156,7 @@ def train_weights(fam:Family, profile:str='quick',
     net, cfg = fam.load(ckpt, device)
     rec, batch = _training_record(ckpt), getattr(cfg, 'batch_size', None)
     entry = {'command': fam.command(profile), 'git_sha': git_sha(), 'trained': datetime.date.today().isoformat(),
-             'machine': _machine(), **rec, **({'images_seen': rec['steps'] * batch} if batch and 'steps' in rec else {}),
+             'machine': machine_summary(), **rec, **({'images_seen': rec['steps'] * batch} if batch and 'steps' in rec else {}),
              'validation': {k: float(v) for k, v in fam.validate(net, cfg).items()}, 'config': _jsonable(cfg), 'signature': signature(net)}
     if overrides: return ckpt, entry                                   # a variant: not the profile's recipe, so not shipped
     state, dtype, diff = _fp16_state(fam, net.cpu(), cfg)

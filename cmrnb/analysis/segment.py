@@ -12,7 +12,7 @@ import torch, torch.nn.functional as F
 from torch import nn
 from monai.networks.blocks import Convolution
 from monai.losses import DiceCELoss
-from ..core import assert_shape, get_device, save_checkpoint, load_checkpoint, config_from, CheckpointError, DataError, data_root, ArtifactCache
+from ..core import assert_shape, get_device, save_checkpoint, load_model, DataError, data_root, ArtifactCache
 from ..data.study import Study, LV, MYO, RV, LA, RA
 from ..data.prep import resample, crop_roi, heart_center, normalise
 from ..metrics.features import CardiacEncoder
@@ -22,7 +22,7 @@ from ..train import TrainLoop
 __all__ = ['SEG_PRESETS', 'CONDITIONS', 'SEGMENTER', 'SCORED_PHENOTYPES', 'SegNet', 'SegConfig', 'to_network', 'network_frames',
            'training_slices', 'augment', 'train_segmenter', 'load_segmenter', 'clean_mask', 'segment', 'acdc_split',
            'seg_config', 'phantom_studies', 'training_studies', 'segmenter_checkpoint', 'trained_segmenter',
-           'heldout_scores', 'evaluate_segmenter', 'score_sax', 'summarise_scores', 'score_acdc_folder']
+           'heldout_scores', 'evaluate_segmenter', 'score_sax', 'summarise_scores', 'ed_es_study', 'score_acdc_folder']
 
 # %% ../../nbs/21_analysis.segment.ipynb #00182798
 class _Up(nn.Module):
@@ -177,14 +177,8 @@ def train_segmenter(x:torch.Tensor, # images [N, 1, S, S]
 # %% ../../nbs/21_analysis.segment.ipynb #72910cd4
 def load_segmenter(path, device=None, sha256:str|None=None, # expected checksum (shipped weights); None: the file's own
                   )->tuple[SegNet, SegConfig]:
-    "A trained `SegNet` and its `SegConfig` from `segnet.pt` (weights only)."
-    ck = load_checkpoint(path, sha256=sha256)
-    if 'model' not in ck or 'config' not in ck: raise CheckpointError(path, "is not a cmrnb segmenter (needs 'model' and 'config')")
-    cfg = config_from(SegConfig, ck['config'], path)
-    net = SegNet(6, cfg.channels, cfg.deep_supervision)
-    try: net.load_state_dict(ck['model'])
-    except RuntimeError as e: raise CheckpointError(path, f"weights do not fit SegNet{cfg.channels}: {str(e).splitlines()[0][:200]}") from None
-    return net.eval().to(get_device(device)), cfg
+    "A trained `SegNet` (eval mode) and its `SegConfig` from `segnet.pt` (weights only)."
+    return load_model(path, SegConfig, lambda cfg: SegNet(6, cfg.channels, cfg.deep_supervision), 'segmenter', device, sha256)
 
 # %% ../../nbs/21_analysis.segment.ipynb #d4d74300
 @torch.no_grad()
@@ -279,14 +273,16 @@ def seg_config(preset:str='smoke', # a key of SEG_PRESETS
     return SegConfig(**kw, seed=seed, acdc_train=tuple(train))
 
 # %% ../../nbs/21_analysis.segment.ipynb #48eaf38e
-def phantom_studies(n:int, n_frames:int, spacing:float, first_seed:int=0)->list:
+def phantom_studies(n:int, n_frames:int, spacing:float, first_seed:int=0,
+                    views:tuple=('sax', '4ch'), # which cines each subject gives
+                   )->list:
     "Short-axis (8 slices) and 4-chamber phantom cines of `n` subjects (conditions in turn), near `spacing` mm per pixel; the 4-chamber cine has 3x the frames, so both views weigh alike."
     from cmrnb.data.phantom import sample_subject, sax_cine, lax_cine
     out = []
     for k in range(n):
         subj = sample_subject(first_seed + k, CONDITIONS[k % len(CONDITIONS)])
-        out.append(sax_cine(subj, n_frames=n_frames, size=int(230 / spacing) // 2 * 2, n_slices=8, seed=first_seed + k))
-        out.append(lax_cine(subj, n_frames=3 * n_frames, size=int(380 / spacing) // 2 * 2, seed=first_seed + k))
+        if 'sax' in views: out.append(sax_cine(subj, n_frames=n_frames, size=int(230 / spacing) // 2 * 2, n_slices=8, seed=first_seed + k))
+        if '4ch' in views: out.append(lax_cine(subj, n_frames=3 * n_frames, size=int(380 / spacing) // 2 * 2, seed=first_seed + k))
     return out
 
 def training_studies(cfg:SegConfig)->list:
@@ -328,7 +324,7 @@ def heldout_scores(net:SegNet, cfg:SegConfig, n_phantom:int=2, **seg_kw)->dict:
     out, root = {}, data_root()
     if root is not None and cfg.acdc_train:
         from cmrnb.data.io import read_acdc
-        test = [_ed_es(read_acdc(root/'acdc-training'/p)) for p in acdc_split(root/'acdc-training')[1]]
+        test = [ed_es_study(read_acdc(root/'acdc-training'/p)) for p in acdc_split(root/'acdc-training')[1]]
         s = summarise_scores(score_sax(net, cfg, test, progress=False, **seg_kw))
         out.update({('acdc_' + k if k.startswith('dice_') else k): v for k, v in s.items()})
     ev = evaluate_segmenter(net, cfg, phantom_studies(n_phantom, 4, cfg.spacing, first_seed=10_000), **seg_kw)
@@ -400,7 +396,7 @@ def summarise_scores(df:'pd.DataFrame')->dict:
     return out
 
 # %% ../../nbs/21_analysis.segment.ipynb #1b32907e
-def _ed_es(s:Study)->Study:
+def ed_es_study(s:Study)->Study:
     "The study cut to its ED and ES frames (what the ACDC metrics score): 2 frames to segment and keep, not the whole cine."
     f = [s.ed, s.es]
     return s.replace(image=s.image[f], mask=s.mask[f], labelled=(0, 1), ed=0, es=1, frame_times=None)
@@ -418,7 +414,7 @@ def score_acdc_folder(folder, # an ACDC-layout folder: patient*/ with Info.cfg, 
         try: s = read_acdc(p)
         except DataError as e: errors.append((p, e)); continue
         if s.mask is None or s.es is None or not {s.ed, s.es} <= set(s.mask_frames): errors.append((p, DataError(p, "has no ED and ES masks to score against"))); continue
-        studies.append(_ed_es(s))
+        studies.append(ed_es_study(s))
     if not studies: raise DataError(folder, f"no readable ACDC patient folders (patient*/){f'; first fault: {errors[0][1]}' if errors else ''}")
     net, cfg, _ = trained_segmenter(profile, device=device, progress=progress)
     return score_sax(net, cfg, studies, progress), errors

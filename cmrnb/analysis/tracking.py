@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from ..core import DataError, CheckpointError, ArtifactCache, assert_shape, get_device, save_checkpoint, load_checkpoint, config_from
+from ..core import DataError, ArtifactCache, assert_shape, get_device, save_checkpoint, load_model
 from ..train import TrainLoop
 
 from .strain import ed_landmarks
@@ -219,13 +219,7 @@ def train_tracker(cfg:TrackerConfig, out_dir, # folder for checkpoints, metrics.
 def load_tracker(path, device=None, sha256:str|None=None, # expected checksum (shipped weights); None: the file's own
                 )->tuple:
     "A trained `TrackerNet` (eval mode) and its `TrackerConfig` from `tracker.pt` (weights only)."
-    ck = load_checkpoint(path, sha256=sha256)
-    if 'model' not in ck or 'config' not in ck: raise CheckpointError(path, "is not a cmrnb tracker (needs 'model' and 'config')")
-    cfg = config_from(TrackerConfig, ck['config'], path)
-    net = TrackerNet(cfg)
-    try: net.load_state_dict(ck['model'])
-    except RuntimeError as e: raise CheckpointError(path, f"weights do not fit TrackerNet: {str(e).splitlines()[0][:200]}") from None
-    return net.eval().to(get_device(device)), cfg
+    return load_model(path, TrackerConfig, TrackerNet, 'tracker', device, sha256)
 
 def tracker_checkpoint(cfg:TrackerConfig, cache=None, device=None, progress:bool=True, rebuild:bool=False, workers:int|None=None)->Path:
     "`tracker.pt` of the tracker trained for `cfg` in the artifact cache (trained there on first use; a killed training resumes)."

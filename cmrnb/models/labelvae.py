@@ -10,18 +10,23 @@ from pathlib import Path
 import numpy as np
 import torch, torch.nn.functional as F
 from torch import nn
-from ..core import assert_shape, get_device, save_checkpoint, load_checkpoint, config_from, CheckpointError, DataError
-from ..data.study import Study, BG, LV, MYO, RV
+from ..core import assert_shape, get_device, save_checkpoint, load_model, data_root, DataError
+from ..data.study import BG, LV, MYO, RV
 from ..data.prep import resample, crop_roi, normalise
 from ..train import TrainLoop
+from .mcvae import kl_normal
 
 # %% auto #0
-__all__ = ['N_CLASSES', 'LABEL_VAE_PRESETS', 'heart_slices', 'LabelVAE', 'label_vae_loss', 'LabelVAEConfig', 'train_label_vae',
-           'load_label_vae', 'decode_labels', 'interpolate_labels', 'sample_labels', 'plausibility', 'label_vae_config',
-           'label_vae_studies', 'label_vae_checkpoint', 'trained_label_vae']
+__all__ = ['N_CLASSES', 'LABEL_VAE_PRESETS', 'one_hot', 'heart_slices', 'LabelVAE', 'label_vae_loss', 'LabelVAEConfig',
+           'train_label_vae', 'load_label_vae', 'decode_labels', 'interpolate_labels', 'sample_labels', 'plausibility',
+           'preset_config', 'label_vae_config', 'label_vae_studies', 'label_vae_checkpoint', 'trained_label_vae']
 
 # %% ../../nbs/60_models.labelvae.ipynb #2e2f4ab5
 N_CLASSES = 4   # background, LV cavity, myocardium, RV cavity: the canonical labels 0-3
+
+def one_hot(labels:torch.Tensor)->torch.Tensor:
+    "Label maps [B, S, S] (0-3) -> one-hot float [B, 4, S, S]."
+    return F.one_hot(labels.long(), N_CLASSES).permute(0, 3, 1, 2).float()
 
 def heart_slices(studies:list, # short-axis studies with masks
                  size:int=96, spacing:float=2.0)->tuple[torch.Tensor, torch.Tensor]: # images [N, 1, S, S] float32, labels [N, S, S] int64
@@ -55,8 +60,7 @@ class LabelVAE(nn.Module):
 
     def encode(self, labels:torch.Tensor)->tuple[torch.Tensor, torch.Tensor]:
         assert_shape(labels, [None, self.size, self.size], 'label maps')
-        x = F.one_hot(labels.long(), N_CLASSES).permute(0, 3, 1, 2).float()
-        return self.to_stats(self.enc(x)).chunk(2, dim=1)
+        return self.to_stats(self.enc(one_hot(labels))).chunk(2, dim=1)
 
     def decode(self, z:torch.Tensor)->torch.Tensor:   # [B, latent_dim] -> logits [B, 4, S, S]
         return self.dec(self.from_z(z).view(len(z), -1, self.grid, self.grid))
@@ -72,7 +76,7 @@ def label_vae_loss(logits:torch.Tensor, labels:torch.Tensor, mu:torch.Tensor, lo
     "(loss, parts): (weighted CE summed over pixels + kl_weight KL) / pixels, averaged over the batch."
     w = torch.tensor(class_weights, dtype=logits.dtype, device=logits.device)
     ce = F.cross_entropy(logits, labels, weight=w, reduction='none').sum((1, 2))            # [B]
-    kl = 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum(1)                                # [B]
+    kl = kl_normal(mu, logvar)                                                             # [B]
     px = labels.shape[-1] * labels.shape[-2]
     return ((ce + kl_weight * kl) / px).mean(), {'ce': float(ce.detach().mean() / px), 'kl': float(kl.detach().mean())}
 
@@ -115,13 +119,7 @@ def train_label_vae(x:torch.Tensor, # label maps [N, S, S] int64
 
 def load_label_vae(path, device=None, sha256:str|None=None)->tuple[LabelVAE, LabelVAEConfig]:
     "A trained `LabelVAE` and its config from `labelvae.pt` (weights only, checksum checked)."
-    ck = load_checkpoint(path, sha256=sha256)
-    if 'model' not in ck or 'config' not in ck: raise CheckpointError(path, "is not a cmrnb label VAE (needs 'model' and 'config')")
-    cfg = config_from(LabelVAEConfig, ck['config'], path)
-    net = LabelVAE(cfg.size, cfg.latent_dim, cfg.channels)
-    try: net.load_state_dict(ck['model'])
-    except RuntimeError as e: raise CheckpointError(path, f"weights do not fit LabelVAE: {str(e).splitlines()[0][:200]}") from None
-    return net.eval().to(get_device(device)), cfg
+    return load_model(path, LabelVAEConfig, lambda cfg: LabelVAE(cfg.size, cfg.latent_dim, cfg.channels), 'label VAE', device, sha256)
 
 # %% ../../nbs/60_models.labelvae.ipynb #d8ee1354
 @torch.no_grad()
@@ -169,26 +167,25 @@ LABEL_VAE_PRESETS = {   # sizes and budgets named by the experiment profiles
     'full': dict(size=128, spacing=1.5, latent_dim=64, channels=(64, 128, 256, 512), steps=30000, batch_size=64),
 }
 
-def label_vae_config(preset:str='smoke', seed:int=0)->LabelVAEConfig:
-    "The config of a preset; the ACDC presets (no phantom subjects) list the ACDC training patients of `acdc_split`."
-    from cmrnb.core import data_root
+def preset_config(cls, # a config with `phantom_subjects` and `acdc_train` (LabelVAEConfig, SpadeConfig)
+                  presets:dict, preset:str, what:str, seed:int=0):
+    "The config of a preset; a preset without phantom subjects learns ACDC: its config lists the training patients of `acdc_split`."
     from cmrnb.analysis.segment import acdc_split
-    if preset not in LABEL_VAE_PRESETS: raise ValueError(f"unknown label VAE preset {preset!r}; choose from {list(LABEL_VAE_PRESETS)}")
-    kw = LABEL_VAE_PRESETS[preset]
-    if kw.get('phantom_subjects'): return LabelVAEConfig(**kw, seed=seed)
-    root = data_root()
-    if root is None: raise DataError('../shared/data', f"is absent: the {preset!r} label VAE learns ACDC anatomy")
-    return LabelVAEConfig(**kw, seed=seed, acdc_train=tuple(acdc_split(root/'acdc-training')[0]))
+    if preset not in presets: raise ValueError(f"unknown {what} preset {preset!r}; choose from {list(presets)}")
+    kw = presets[preset]
+    if kw.get('phantom_subjects'): return cls(**kw, seed=seed)
+    return cls(**kw, seed=seed, acdc_train=tuple(acdc_split(data_root(required=True)/'acdc-training')[0]))
+
+def label_vae_config(preset:str='smoke', seed:int=0)->LabelVAEConfig:
+    "The config of a label VAE preset (see `preset_config`)."
+    return preset_config(LabelVAEConfig, LABEL_VAE_PRESETS, preset, 'label VAE', seed)
 
 # %% ../../nbs/60_models.labelvae.ipynb #63ec2517
 def label_vae_studies(cfg:LabelVAEConfig)->list:
     "The short-axis studies a config learns from: phantom cines (conditions in turn) or ACDC patients."
-    from cmrnb.core import data_root
     from cmrnb.data.io import read_acdc
-    from cmrnb.data.phantom import sample_subject, sax_cine
-    from cmrnb.analysis.segment import CONDITIONS
-    ph = [sax_cine(sample_subject(cfg.seed + k, CONDITIONS[k % len(CONDITIONS)]), n_frames=4, size=int(230 / cfg.spacing) // 2 * 2,
-                   n_slices=8, seed=cfg.seed + k) for k in range(cfg.phantom_subjects)]
+    from cmrnb.analysis.segment import phantom_studies
+    ph = phantom_studies(cfg.phantom_subjects, 4, cfg.spacing, first_seed=cfg.seed, views=('sax',))
     return ph + [read_acdc(data_root(required=True)/'acdc-training'/p) for p in cfg.acdc_train]
 
 def label_vae_checkpoint(cfg:LabelVAEConfig, cache=None, device=None, progress:bool=True, rebuild:bool=False)->Path:

@@ -4,19 +4,19 @@
 
 # %% ../../nbs/61_models.spade.ipynb #f13c37f5
 from __future__ import annotations
-import math
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch, torch.nn.functional as F
 from torch import nn
 from monai.networks.nets import SPADENet, MultiScalePatchDiscriminator
-from ..core import assert_shape, get_device, save_checkpoint, load_checkpoint, config_from, CheckpointError, ArtifactCache
-from .labelvae import N_CLASSES, heart_slices, label_vae_studies
+from ..core import assert_shape, get_device, save_checkpoint, load_model, ArtifactCache
+from .labelvae import N_CLASSES, one_hot, heart_slices, label_vae_studies, preset_config
+from .mcvae import kl_normal
 from ..train import TrainLoop
 
 # %% auto #0
-__all__ = ['SPADE_PRESETS', 'paper_spade', 'SpadeConfig', 'spade_networks', 'one_hot', 'synthesise', 'd_hinge', 'g_hinge',
-           'feature_matching', 'kl_normal', 'train_spade', 'load_spade', 'spade_config', 'trained_spade']
+__all__ = ['SPADE_PRESETS', 'paper_spade', 'SpadeConfig', 'spade_networks', 'synthesise', 'd_hinge', 'g_hinge',
+           'feature_matching', 'train_spade', 'load_spade', 'spade_config', 'trained_spade']
 
 # %% ../../nbs/61_models.spade.ipynb #aec70b4c
 from monai.networks.blocks import SPADE
@@ -55,10 +55,6 @@ def spade_networks(cfg:SpadeConfig)->tuple[SPADENet, MultiScalePatchDiscriminato
                                      out_channels=1, norm='INSTANCE', minimum_size_im=cfg.size)
     return g, d
 
-def one_hot(labels:torch.Tensor)->torch.Tensor:
-    "Label maps [B, S, S] (0-3) -> one-hot float [B, 4, S, S]."
-    return F.one_hot(labels.long(), N_CLASSES).permute(0, 3, 1, 2).float()
-
 @torch.no_grad()
 def synthesise(g:SPADENet, labels:torch.Tensor, # label maps [B, S, S]
                seed:int=0, # styles z ~ N(0, I) from this seed, one per map
@@ -80,10 +76,6 @@ def feature_matching(real_feats:list, fake_feats:list)->torch.Tensor:
     pairs = [(r.detach(), f) for rs, fs in zip(real_feats, fake_feats) for r, f in zip(rs, fs)]
     return sum(F.l1_loss(f, r) for r, f in pairs) / len(pairs)
 
-def kl_normal(mu:torch.Tensor, logvar:torch.Tensor)->torch.Tensor:
-    "KL(N(mu, exp(logvar)) | N(0, I)), summed over dimensions, averaged over the batch."
-    return 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum(1).mean()
-
 # %% ../../nbs/61_models.spade.ipynb #7740e47f
 def train_spade(x:torch.Tensor, # images [N, 1, S, S] in [0, 1]
                 y:torch.Tensor, # label maps [N, S, S]
@@ -102,7 +94,7 @@ def train_spade(x:torch.Tensor, # images [N, 1, S, S] in [0, 1]
         ld = d_hinge(d(torch.cat([real, seg], 1))[0], d(torch.cat([fake.tanh().detach(), seg], 1))[0])
         od.zero_grad(); ld.backward(); od.step()
         (out_f, feat_f), (_, feat_r) = d(torch.cat([fake.tanh(), seg], 1)), d(torch.cat([real, seg], 1))
-        adv, fm, kl = g_hinge(out_f), feature_matching(feat_r, feat_f), kl_normal(mu, logvar)
+        adv, fm, kl = g_hinge(out_f), feature_matching(feat_r, feat_f), kl_normal(mu, logvar).mean()
         lg = adv + cfg.lambda_fm * fm + cfg.lambda_kl * kl
         og.zero_grad(); lg.backward(); og.step(); loop.log(d_loss=ld, g_adv=adv, g_fm=fm, g_kl=kl)
     save_checkpoint({'model': g.state_dict(), 'config': asdict(cfg)}, Path(out_dir)/'spade.pt')
@@ -110,12 +102,7 @@ def train_spade(x:torch.Tensor, # images [N, 1, S, S] in [0, 1]
 
 def load_spade(path, device=None, sha256:str|None=None)->tuple[SPADENet, SpadeConfig]:
     "The trained SPADE generator (with its style encoder) and its config from `spade.pt`."
-    ck = load_checkpoint(path, sha256=sha256)
-    if 'model' not in ck or 'config' not in ck: raise CheckpointError(path, "is not a cmrnb SPADE generator (needs 'model' and 'config')")
-    cfg = config_from(SpadeConfig, ck['config'], path); g = spade_networks(cfg)[0]
-    try: g.load_state_dict(ck['model'])
-    except RuntimeError as e: raise CheckpointError(path, f"weights do not fit the SPADE generator: {str(e).splitlines()[0][:200]}") from None
-    return g.eval().to(get_device(device)), cfg
+    return load_model(path, SpadeConfig, lambda cfg: spade_networks(cfg)[0], 'SPADE generator', device, sha256)
 
 # %% ../../nbs/61_models.spade.ipynb #2d62f52f
 SPADE_PRESETS = {
@@ -127,19 +114,14 @@ SPADE_PRESETS = {
 }
 
 def spade_config(preset:str='smoke', seed:int=0)->SpadeConfig:
-    "The config of a preset; ACDC presets list the training patients of `acdc_split`."
-    from cmrnb.core import data_root
-    from cmrnb.analysis.segment import acdc_split
-    if preset not in SPADE_PRESETS: raise ValueError(f"unknown SPADE preset {preset!r}; choose from {list(SPADE_PRESETS)}")
-    kw = SPADE_PRESETS[preset]
-    if kw.get('phantom_subjects'): return SpadeConfig(**kw, seed=seed)
-    return SpadeConfig(**kw, seed=seed, acdc_train=tuple(acdc_split(data_root(required=True)/'acdc-training')[0]))
+    "The config of a SPADE preset (see `cmrnb.models.labelvae.preset_config`)."
+    return preset_config(SpadeConfig, SPADE_PRESETS, preset, 'SPADE', seed)
 
 def trained_spade(cfg:SpadeConfig|str='smoke', cache=None, device=None, progress:bool=True)->tuple[SPADENet, SpadeConfig, Path]:
     "The SPADE generator for `cfg` (a config or a preset name), trained once in the artifact cache. (net, cfg, path)"
     cfg = spade_config(cfg) if isinstance(cfg, str) else cfg
     def build(folder): train_spade(*heart_slices(label_vae_studies(cfg), cfg.size, cfg.spacing), cfg, folder, device, progress)
     path = (cache or ArtifactCache()).get_or_build('spade', cfg, build, code=(
-        spade_networks, train_spade, d_hinge, g_hinge, feature_matching, kl_normal, heart_slices, label_vae_studies))/'spade.pt'
+        paper_spade, spade_networks, train_spade, d_hinge, g_hinge, feature_matching, kl_normal, heart_slices, label_vae_studies))/'spade.pt'
     g, cfg = load_spade(path, device)
     return g, cfg, path

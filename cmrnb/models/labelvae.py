@@ -17,9 +17,10 @@ from ..train import TrainLoop
 from .mcvae import kl_normal
 
 # %% auto #0
-__all__ = ['N_CLASSES', 'LABEL_VAE_PRESETS', 'one_hot', 'heart_slices', 'LabelVAE', 'label_vae_loss', 'LabelVAEConfig',
-           'train_label_vae', 'load_label_vae', 'decode_labels', 'interpolate_labels', 'sample_labels', 'plausibility',
-           'preset_config', 'label_vae_config', 'label_vae_studies', 'label_vae_checkpoint', 'trained_label_vae']
+__all__ = ['N_CLASSES', 'LABEL_VAE_PRESETS', 'LABEL_VAE', 'one_hot', 'heart_slices', 'LabelVAE', 'label_vae_loss',
+           'LabelVAEConfig', 'train_label_vae', 'load_label_vae', 'decode_labels', 'interpolate_labels',
+           'sample_labels', 'interpolate_stack', 'plausibility', 'preset_config', 'label_vae_config',
+           'label_vae_studies', 'label_vae_checkpoint', 'heldout_studies', 'label_vae_scores', 'trained_label_vae']
 
 # %% ../../nbs/60_models.labelvae.ipynb #2e2f4ab5
 N_CLASSES = 4   # background, LV cavity, myocardium, RV cavity: the canonical labels 0-3
@@ -141,6 +142,16 @@ def sample_labels(vae:LabelVAE, n:int, seed:int=0)->torch.Tensor:
     "`n` label maps decoded from the prior N(0, I)."
     return decode_labels(vae, torch.randn(n, vae.latent_dim, generator=torch.Generator().manual_seed(seed)))
 
+# %% ../../nbs/60_models.labelvae.ipynb #9516beb5
+@torch.no_grad()
+def interpolate_stack(vae:LabelVAE, labels:torch.Tensor, # a subject's short-axis label maps [S, H, W], base to apex
+                      n:int=32)->torch.Tensor: # [n, H, W]
+    "The seed's intra-subject synthesis: `n` slices decoded from the latent means of `labels`, linearly interpolated between neighbours."
+    mu = vae.encode(labels.to(next(vae.parameters()).device))[0].cpu()
+    pos = torch.linspace(0, len(labels) - 1, n)
+    lo = pos.floor().long().clamp(max=len(labels) - 2); t = (pos - lo)[:, None]
+    return decode_labels(vae, (1 - t) * mu[lo] + t * mu[lo + 1])
+
 # %% ../../nbs/60_models.labelvae.ipynb #1c806ccb
 def plausibility(labels:np.ndarray|torch.Tensor, # [N, S, S] label maps (0-3)
                  max_open:float=0.1, # largest share of the LV cavity's boundary that may touch background or RV
@@ -195,9 +206,47 @@ def label_vae_checkpoint(cfg:LabelVAEConfig, cache=None, device=None, progress:b
     return (cache or ArtifactCache()).get_or_build('labelvae', cfg, build, rebuild=rebuild, code=(
         LabelVAE, _block, train_label_vae, label_vae_loss, heart_slices, label_vae_studies))/'labelvae.pt'
 
+def heldout_studies(cfg, # a LabelVAEConfig or SpadeConfig
+                    n_phantom:int=5)->list:
+    "Short-axis studies `cfg` never learns from: ACDC's held-out patients (`acdc_split`) where it learns ACDC, else phantom subjects from seed 10 000 (as `heldout_scores`)."
+    from cmrnb.data.io import read_acdc
+    from cmrnb.analysis.segment import acdc_split, phantom_studies
+    if not cfg.acdc_train: return phantom_studies(n_phantom, 4, cfg.spacing, first_seed=10_000, views=('sax',))
+    root = data_root(required=True)/'acdc-training'
+    return [read_acdc(root/p) for p in acdc_split(root)[1]]
+
+# %% ../../nbs/60_models.labelvae.ipynb #5172d4f5
+@torch.no_grad()
+def label_vae_scores(vae:LabelVAE, cfg:LabelVAEConfig, n:int=256, # prior samples and interpolation pairs
+                     seed:int=0)->dict:
+    "Held-out scores: reconstruction Dice per class (pooled over the slices); plausible shares of the held-out maps themselves, of prior samples, and of the 6 inner maps of interpolations between random held-out pairs."
+    from cmrnb.metrics.overlap import dice
+    y = heart_slices(heldout_studies(cfg), cfg.size, cfg.spacing)[1]
+    dev = next(vae.parameters()).device
+    rec = torch.cat([decode_labels(vae, vae.encode(y[i:i + 64].to(dev))[0]) for i in range(0, len(y), 64)])
+    pairs = np.random.default_rng(seed).integers(0, len(y), (n, 2))
+    inner = torch.cat([interpolate_labels(vae, y[a], y[b], 8)[1:-1] for a, b in pairs])
+    d = dice(rec.numpy(), y.numpy())
+    return {'recon_dice_lv': d[0], 'recon_dice_myo': d[1], 'recon_dice_rv': d[2], 'heldout_plausible': plausibility(y).plausible.mean(),
+            'prior_plausible': plausibility(sample_labels(vae, n, seed)).plausible.mean(), 'interp_plausible': plausibility(inner).plausible.mean()}
+
+# %% ../../nbs/60_models.labelvae.ipynb #ad14c7e5
+from ..weights import Family
+from ..analysis.segment import _acdc_present
+
+def _probe_label_vae(vae:LabelVAE, cfg:LabelVAEConfig)->torch.Tensor:
+    "Decoded class probabilities of fixed latent codes."
+    z = torch.randn(8, cfg.latent_dim, generator=torch.Generator().manual_seed(0))
+    return vae.decode(z.to(next(vae.parameters()).device)).softmax(1)
+
+LABEL_VAE = Family('labelvae', config=label_vae_config, build=label_vae_checkpoint, load=load_label_vae, probe=_probe_label_vae,
+                   net=lambda cfg: LabelVAE(cfg.size, cfg.latent_dim, cfg.channels), fp16_tol=0.02, validate=label_vae_scores,
+                   profiles=('quick',), data_fields=('acdc_train',), data_present=_acdc_present)
+
 def trained_label_vae(cfg:LabelVAEConfig|str='smoke', cache=None, device=None, progress:bool=True)->tuple[LabelVAE, LabelVAEConfig, Path]:
-    "The label VAE for `cfg` (a config or a preset name), trained once in the artifact cache. (net, cfg, path)"
+    "The label VAE for `cfg` (a config or a preset name): shipped weights for a shipped profile (`weights/`), else trained once in the artifact cache. (net, cfg, path)"
+    from cmrnb.weights import family_checkpoint
     cfg = label_vae_config(cfg) if isinstance(cfg, str) else cfg
-    path = label_vae_checkpoint(cfg, cache, device, progress)
-    net, cfg = load_label_vae(path, device)
+    path, sha = family_checkpoint(LABEL_VAE, cfg, cache, device, progress)
+    net, cfg = load_label_vae(path, device, sha)
     return net, cfg, path

@@ -6,17 +6,22 @@
 from __future__ import annotations
 from dataclasses import dataclass, asdict
 from pathlib import Path
+import numpy as np
 import torch, torch.nn.functional as F
 from torch import nn
 from monai.networks.nets import SPADENet, MultiScalePatchDiscriminator
 from ..core import assert_shape, get_device, save_checkpoint, load_model, ArtifactCache
-from .labelvae import N_CLASSES, one_hot, heart_slices, label_vae_studies, preset_config
+from ..data.study import Study
+from .labelvae import N_CLASSES, one_hot, heart_slices, label_vae_studies, heldout_studies, preset_config
 from .mcvae import kl_normal
+from ..analysis.segment import _acdc_present
+from ..weights import Family
 from ..train import TrainLoop
 
 # %% auto #0
-__all__ = ['SPADE_PRESETS', 'paper_spade', 'SpadeConfig', 'spade_networks', 'synthesise', 'd_hinge', 'g_hinge',
-           'feature_matching', 'train_spade', 'load_spade', 'spade_config', 'trained_spade']
+__all__ = ['SPADE_PRESETS', 'SPADE_GAN', 'paper_spade', 'SpadeConfig', 'spade_networks', 'synthesise', 'd_hinge', 'g_hinge',
+           'feature_matching', 'train_spade', 'load_spade', 'spade_config', 'spade_checkpoint', 'label_fidelity',
+           'class_means', 'paint_labels', 'spade_scores', 'trained_spade']
 
 # %% ../../nbs/61_models.spade.ipynb #aec70b4c
 from monai.networks.blocks import SPADE
@@ -113,15 +118,65 @@ SPADE_PRESETS = {
     'full': dict(size=128, spacing=1.5, channels=(256, 256, 128, 64, 32), spade_hidden=128, z_dim=64, d_channels=64, steps=50000, batch_size=32),
 }
 
+# %% ../../nbs/61_models.spade.ipynb #b0a5bd0e
 def spade_config(preset:str='smoke', seed:int=0)->SpadeConfig:
     "The config of a SPADE preset (see `cmrnb.models.labelvae.preset_config`)."
     return preset_config(SpadeConfig, SPADE_PRESETS, preset, 'SPADE', seed)
 
-def trained_spade(cfg:SpadeConfig|str='smoke', cache=None, device=None, progress:bool=True)->tuple[SPADENet, SpadeConfig, Path]:
-    "The SPADE generator for `cfg` (a config or a preset name), trained once in the artifact cache. (net, cfg, path)"
-    cfg = spade_config(cfg) if isinstance(cfg, str) else cfg
+def spade_checkpoint(cfg:SpadeConfig, cache=None, device=None, progress:bool=True, rebuild:bool=False)->Path:
+    "`spade.pt` of the SPADE GAN trained for `cfg` in the artifact cache (trained there on first use; a killed training resumes)."
     def build(folder): train_spade(*heart_slices(label_vae_studies(cfg), cfg.size, cfg.spacing), cfg, folder, device, progress)
-    path = (cache or ArtifactCache()).get_or_build('spade', cfg, build, code=(
+    return (cache or ArtifactCache()).get_or_build('spade', cfg, build, rebuild=rebuild, code=(
         paper_spade, spade_networks, train_spade, d_hinge, g_hinge, feature_matching, kl_normal, heart_slices, label_vae_studies))/'spade.pt'
-    g, cfg = load_spade(path, device)
+
+# %% ../../nbs/61_models.spade.ipynb #8d04d613
+def label_fidelity(seg_net, seg_cfg, # a trained segmenter (`cmrnb.analysis.segment.trained_segmenter`)
+                   images:torch.Tensor, # [N, 1, S, S] in [0, 1], each centred on the heart
+                   labels:torch.Tensor, # [N, S, S] the maps they should show
+                   spacing:float)->np.ndarray: # Dice (LV, MYO, RV)
+    "How well images carry their label maps: the segmenter's masks on them against the maps, Dice pooled over the slices."
+    from cmrnb.analysis.segment import segment
+    from cmrnb.metrics.overlap import dice
+    s = Study(image=images.numpy().astype(np.float32), spacing=(10., spacing, spacing))   # one slice per frame: no 3D post-processing across maps
+    c = (images.shape[-1] - 1) / 2
+    return dice(segment(seg_net, seg_cfg, s, center=(c, c)).mask[:, 0], labels.numpy())
+
+# %% ../../nbs/61_models.spade.ipynb #13e07e4d
+def class_means(images:torch.Tensor, labels:torch.Tensor)->torch.Tensor:
+    "Mean intensity of each class (background, LV, myocardium, RV) over (images [N, 1, S, S], labels [N, S, S])."
+    return torch.stack([images[:, 0][labels == c].mean() for c in range(N_CLASSES)])
+
+def paint_labels(labels:torch.Tensor, means:torch.Tensor)->torch.Tensor:
+    "The trivial label-to-image baseline: each class painted with its mean intensity. [N, S, S] -> [N, 1, S, S]"
+    return means[labels.long()][:, None]
+
+# %% ../../nbs/61_models.spade.ipynb #ca33e2f4
+def spade_scores(g:SPADENet, cfg:SpadeConfig, seg_preset:str='deep')->dict:
+    "Label fidelity on held-out label maps (`heldout_studies`): the `seg_preset` segmenter's Dice on images synthesised from them (`fidelity_dice_*`) and on the real images (`real_dice_*`, the ceiling)."
+    from cmrnb.analysis.segment import trained_segmenter
+    net, seg_cfg, _ = trained_segmenter(seg_preset, progress=False)
+    x, y = heart_slices(heldout_studies(cfg), cfg.size, cfg.spacing)
+    fake = torch.cat([synthesise(g, y[i:i + 64], seed=i) for i in range(0, len(y), 64)])
+    out = {}
+    for name, imgs in (('fidelity', fake), ('real', x)):
+        out.update(zip([f'{name}_dice_{c}' for c in ('lv', 'myo', 'rv')], map(float, label_fidelity(net, seg_cfg, imgs, y, cfg.spacing))))
+    return out
+
+# %% ../../nbs/61_models.spade.ipynb #c7ac1622
+def _probe_spade(g:SPADENet, cfg:SpadeConfig)->torch.Tensor:
+    "Images synthesised from a fixed ring-shaped label map."
+    yy, xx = np.mgrid[:cfg.size, :cfg.size]; r = np.hypot(yy - cfg.size / 2, xx - cfg.size / 2)
+    m = torch.from_numpy(np.where(r < cfg.size / 8, 1, np.where(r < cfg.size / 5, 2, 0)))
+    return synthesise(g, m[None].repeat(4, 1, 1))
+
+SPADE_GAN = Family('spade', config=spade_config, build=spade_checkpoint, load=load_spade, probe=_probe_spade,
+                   net=lambda cfg: spade_networks(cfg)[0], fp16_tol=0.02, validate=spade_scores,
+                   profiles=('quick',), data_fields=('acdc_train',), data_present=_acdc_present)
+
+def trained_spade(cfg:SpadeConfig|str='smoke', cache=None, device=None, progress:bool=True)->tuple[SPADENet, SpadeConfig, Path]:
+    "The SPADE generator for `cfg` (a config or a preset name): shipped weights for a shipped profile (`weights/`), else trained once in the artifact cache. (net, cfg, path)"
+    from cmrnb.weights import family_checkpoint
+    cfg = spade_config(cfg) if isinstance(cfg, str) else cfg
+    path, sha = family_checkpoint(SPADE_GAN, cfg, cache, device, progress)
+    g, cfg = load_spade(path, device, sha)
     return g, cfg, path

@@ -40,9 +40,14 @@ def _parser()->argparse.ArgumentParser:
     t.add_argument('-p', nargs=2, action='append', metavar=('KEY', 'VALUE'), default=[], help='train a variant of the recipe (not shipped)')
     t.add_argument('--force', action='store_true', help='discard a cached or interrupted training and start from scratch')
     t.add_argument('--device')
-    v = sub.add_parser('evaluate', help="score the shipped segmenter on a user's ACDC-layout folder")
-    v.add_argument('what', choices=['segmentation']); v.add_argument('--acdc', required=True, metavar='FOLDER')
-    v.add_argument('--profile', default='deep', help='the shipped segmenter: deep (the measuring instrument) or quick'); v.add_argument('--device'); v.add_argument('--csv', help='also write the per-patient scores here')
+    v = sub.add_parser('evaluate', help="score on a user's ACDC-layout folder: the shipped segmenter, or real-only vs real+synthetic segmenters")
+    v.add_argument('what', choices=['segmentation', 'synthetic']); v.add_argument('--acdc', required=True, metavar='FOLDER')
+    v.add_argument('--profile', default='deep', help='segmentation: the shipped segmenter, deep (the measuring instrument) or quick')
+    v.add_argument('--n-real', type=int, nargs='+', default=[5, 10, 20], help='synthetic: ACDC training patients per arm')
+    v.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2], help='synthetic: seeds (patient draws and trainings)')
+    v.add_argument('--ratio', type=float, default=1.0, help='synthetic: synthetic pairs per real slice')
+    v.add_argument('--preset', default='quick', help='synthetic: budgets (cmrnb.analysis.synthetic.DOWNSTREAM_PRESETS)')
+    v.add_argument('--device'); v.add_argument('--csv', help='also write the per-patient scores here')
     return p
 
 # %% ../nbs/91_cli.ipynb #46c07412
@@ -83,8 +88,8 @@ def _train(args):
 
 # %% ../nbs/91_cli.ipynb #55bf88c3
 def _evaluate(args):
-    from cmrnb.core import atomic_write
     from cmrnb.analysis.segment import SEGMENTER, score_acdc_folder, summarise_scores, SCORED_PHENOTYPES
+    if args.what == 'synthetic': return _evaluate_synthetic(args)
     if args.profile not in SEGMENTER.profiles: raise CmrnbError(f"no shipped segmenter for profile {args.profile!r}; shipped: {', '.join(SEGMENTER.profiles)}")
     df, errors = score_acdc_folder(args.acdc, args.profile, args.device)
     for p, err in errors: print(f"skipped {err}", file=sys.stderr)
@@ -95,9 +100,28 @@ def _evaluate(args):
     print(f"\n{'index':10s} {'MAE':>7s} {'bias':>7s} {'r':>6s}")
     for k in SCORED_PHENOTYPES: print(f"{k:10s} {s[f'{k}_mae']:7.2f} {s[f'{k}_bias']:+7.2f} {s[f'{k}_r']:6.3f}")
     print("\nLVEF MAE by group: " + ', '.join(f"{k[9:]} {v:.1f}" for k, v in s.items() if k.startswith('LVEF_mae_')))
-    if args.csv:
-        with atomic_write(args.csv, 'w') as f: df.to_csv(f, index=False)
-        print(f"per-patient scores -> {args.csv}")
+    _write_csv(df, args.csv)
+    return 0
+
+def _write_csv(df, path):
+    from cmrnb.core import atomic_write
+    if not path: return
+    with atomic_write(path, 'w') as f: df.to_csv(f, index=False)
+    print(f"per-patient scores -> {path}")
+
+# %% ../nbs/91_cli.ipynb #dbf3c352
+def _evaluate_synthetic(args):
+    "Real-only vs real + synthetic segmenters (trained once in the artifact cache) scored on the user's ACDC-layout folder."
+    from cmrnb.analysis.segment import read_acdc_folder
+    from cmrnb.analysis.synthetic import DOWNSTREAM_PRESETS, downstream_scores, synthetic_benefit
+    if args.preset not in DOWNSTREAM_PRESETS: raise CmrnbError(f"unknown downstream preset {args.preset!r}; choose from {', '.join(DOWNSTREAM_PRESETS)}")
+    studies, errors = read_acdc_folder(args.acdc)
+    for p, err in errors: print(f"skipped {err}", file=sys.stderr)
+    df = downstream_scores(studies, tuple(args.n_real), (0.0, args.ratio), tuple(args.seeds), args.preset, device=args.device)
+    b = synthetic_benefit(df)
+    print(f"{len(studies)} patients of {args.acdc}: synthetic ({args.ratio:g} pairs per real slice) minus real-only, paired over patients\n")
+    print(b.to_string(index=False, float_format=lambda v: f'{v:.3f}'))
+    _write_csv(df, args.csv)
     return 0
 
 # %% ../nbs/91_cli.ipynb #2c42c017

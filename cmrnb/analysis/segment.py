@@ -22,7 +22,8 @@ from ..train import TrainLoop
 __all__ = ['SEG_PRESETS', 'CONDITIONS', 'SEGMENTER', 'SCORED_PHENOTYPES', 'SegNet', 'SegConfig', 'to_network', 'network_frames',
            'training_slices', 'augment', 'train_segmenter', 'load_segmenter', 'clean_mask', 'segment', 'acdc_split',
            'seg_config', 'phantom_studies', 'training_studies', 'segmenter_checkpoint', 'trained_segmenter',
-           'heldout_scores', 'evaluate_segmenter', 'score_sax', 'summarise_scores', 'ed_es_study', 'score_acdc_folder']
+           'heldout_scores', 'evaluate_segmenter', 'score_sax', 'summarise_scores', 'ed_es_study', 'read_acdc_folder',
+           'score_acdc_folder']
 
 # %% ../../nbs/21_analysis.segment.ipynb #00182798
 class _Up(nn.Module):
@@ -401,10 +402,9 @@ def ed_es_study(s:Study)->Study:
     f = [s.ed, s.es]
     return s.replace(image=s.image[f], mask=s.mask[f], labelled=(0, 1), ed=0, es=1, frame_times=None)
 
-def score_acdc_folder(folder, # an ACDC-layout folder: patient*/ with Info.cfg, frames and _gt masks
-                      profile:str='deep', # the segmenter to score (shipped weights for a shipped profile)
-                      device=None, progress:bool=True)->tuple: # (per-patient DataFrame, [(path, DataError)] skipped)
-    "Score the segmenter of `profile` on every patient of an ACDC-layout folder, one at a time; unreadable patients are skipped and listed."
+def read_acdc_folder(folder, # an ACDC-layout folder: patient*/ with Info.cfg, frames and _gt masks
+                     progress:bool=True)->tuple: # ([ED/ES studies], [(path, DataError)] skipped)
+    "Every patient of an ACDC-layout folder cut to ED and ES (`ed_es_study`); unreadable or unlabelled patients are skipped and listed."
     from tqdm.auto import tqdm
     from cmrnb.data.io import read_acdc
     folder = Path(folder)
@@ -416,5 +416,12 @@ def score_acdc_folder(folder, # an ACDC-layout folder: patient*/ with Info.cfg, 
         if s.mask is None or s.es is None or not {s.ed, s.es} <= set(s.mask_frames): errors.append((p, DataError(p, "has no ED and ES masks to score against"))); continue
         studies.append(ed_es_study(s))
     if not studies: raise DataError(folder, f"no readable ACDC patient folders (patient*/){f'; first fault: {errors[0][1]}' if errors else ''}")
+    return studies, errors
+
+def score_acdc_folder(folder, # an ACDC-layout folder (see `read_acdc_folder`)
+                      profile:str='deep', # the segmenter to score (shipped weights for a shipped profile)
+                      device=None, progress:bool=True)->tuple: # (per-patient DataFrame, [(path, DataError)] skipped)
+    "Score the segmenter of `profile` on every patient of an ACDC-layout folder, one at a time; unreadable patients are skipped and listed."
+    studies, errors = read_acdc_folder(folder, progress)
     net, cfg, _ = trained_segmenter(profile, device=device, progress=progress)
     return score_sax(net, cfg, studies, progress), errors

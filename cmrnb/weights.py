@@ -166,7 +166,8 @@ def train_weights(fam:Family, profile:str='quick',
     return out, entry
 
 # %% ../nbs/81_weights.ipynb #a08b3c04
-FAMILIES = {'segmenter': 'cmrnb.analysis.segment:SEGMENTER', 'tracker': 'cmrnb.analysis.tracking:TRACKER'}
+FAMILIES = {'segmenter': 'cmrnb.analysis.segment:SEGMENTER', 'tracker': 'cmrnb.analysis.tracking:TRACKER',
+            'labelvae': 'cmrnb.models.labelvae:LABEL_VAE', 'spade': 'cmrnb.models.spade:SPADE_GAN'}
 
 def family(name:str)->Family:
     "The `Family` registered as `name`."

@@ -30,7 +30,7 @@ def main():
     test = [ed_es_study(read_acdc(root/p)) for p in acdc_split(root)[1]]
     for n in a.n_real:
         for s in a.seeds:
-            for r in (0.0, a.ratio):
+            for r in sorted({0.0, a.ratio}):          # --ratio 0: the real-only arms alone
                 t = time.time(); df = downstream_scores(test, (n,), (r,), (s,), a.preset)
                 arms = json.loads(OUT.read_text()) if OUT.exists() else {}      # re-read: another process may have added one
                 arms[f"{a.preset} n={n} ratio={r:g} seed={s}"] = {'preset': a.preset, 'n_real': n, 'synthetic_ratio': r, 'seed': s, 'git_sha': sha,

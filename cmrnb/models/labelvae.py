@@ -218,10 +218,11 @@ def heldout_studies(cfg, # a LabelVAEConfig or SpadeConfig
 # %% ../../nbs/60_models.labelvae.ipynb #5172d4f5
 @torch.no_grad()
 def label_vae_scores(vae:LabelVAE, cfg:LabelVAEConfig, n:int=256, # prior samples and interpolation pairs
-                     seed:int=0)->dict:
+                     seed:int=0, maps:torch.Tensor|None=None, # held-out label maps [N, S, S] already read; None: read `heldout_studies(cfg)`
+                    )->dict:
     "Held-out scores: reconstruction Dice per class (pooled over the slices); plausible shares of the held-out maps themselves, of prior samples, and of the 6 inner maps of interpolations between random held-out pairs."
     from cmrnb.metrics.overlap import dice
-    y = heart_slices(heldout_studies(cfg), cfg.size, cfg.spacing)[1]
+    y = heart_slices(heldout_studies(cfg), cfg.size, cfg.spacing)[1] if maps is None else maps
     dev = next(vae.parameters()).device
     rec = torch.cat([decode_labels(vae, vae.encode(y[i:i + 64].to(dev))[0]) for i in range(0, len(y), 64)])
     pairs = np.random.default_rng(seed).integers(0, len(y), (n, 2))

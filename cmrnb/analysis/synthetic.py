@@ -37,7 +37,7 @@ DOWNSTREAM_PRESETS = {
                   label_vae=dict(LABEL_VAE_PRESETS['smoke'], steps=30, phantom_subjects=0),
                   spade=dict(SPADE_PRESETS['smoke'], steps=10, phantom_subjects=0)),
     'quick': dict(seg=dict(size=96, spacing=2.0, steps=800, batch_size=12, deep_supervision=2),
-                  label_vae=dict(LABEL_VAE_PRESETS['quick'], steps=800), spade=dict(SPADE_PRESETS['quick'], steps=600)),
+                  label_vae=dict(LABEL_VAE_PRESETS['quick'], steps=800), spade=dict(SPADE_PRESETS['quick'], steps=800)),
 }
 
 def downstream_configs(n_real:int, seed:int=0, preset:str='quick')->tuple[SegConfig, LabelVAEConfig, SpadeConfig]:

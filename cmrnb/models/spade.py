@@ -44,6 +44,7 @@ class SpadeConfig:
     d_channels: int = 32          # first discriminator layer
     lambda_fm: float = 10.0       # feature matching weight
     lambda_kl: float = 0.05       # style encoder KL weight
+    lambda_rec: float = 10.0      # L1 between a real image and its rebuild from its own style
     lr_g: float = 1e-4
     lr_d: float = 4e-4
     steps: int = 2000
@@ -53,9 +54,11 @@ class SpadeConfig:
     acdc_train: tuple = ()        # ACDC patient folders in the training set
 
 def spade_networks(cfg:SpadeConfig)->tuple[SPADENet, MultiScalePatchDiscriminator]:
-    "(generator with style encoder, two-scale discriminator) for `cfg`."
-    g = paper_spade(SPADENet(2, 1, 1, label_nc=N_CLASSES, input_shape=[cfg.size, cfg.size], channels=list(cfg.channels), z_dim=cfg.z_dim,
-                             is_vae=True, spade_intermediate_channels=cfg.spade_hidden, last_act=None))
+    "(generator with style encoder, two-scale discriminator) for `cfg`; the generator's last block keeps `channels[-1]` features."
+    k = cfg.channels[-1]
+    g = paper_spade(SPADENet(2, 1, k, label_nc=N_CLASSES, input_shape=[cfg.size, cfg.size], channels=list(cfg.channels), z_dim=cfg.z_dim,
+                             is_vae=True, spade_intermediate_channels=cfg.spade_hidden, last_act=None, upsampling_mode='bilinear'))
+    g.decoder.last_conv = nn.Conv2d(k, 1, 3, padding=1)   # the image is made at full resolution
     d = MultiScalePatchDiscriminator(num_d=2, num_layers_d=2, spatial_dims=2, channels=cfg.d_channels, in_channels=1 + N_CLASSES,
                                      out_channels=1, norm='INSTANCE', minimum_size_im=cfg.size)
     return g, d
@@ -100,8 +103,9 @@ def train_spade(x:torch.Tensor, # images [N, 1, S, S] in [0, 1]
         od.zero_grad(); ld.backward(); od.step()
         (out_f, feat_f), (_, feat_r) = d(torch.cat([fake.tanh(), seg], 1)), d(torch.cat([real, seg], 1))
         adv, fm, kl = g_hinge(out_f), feature_matching(feat_r, feat_f), kl_normal(mu, logvar).mean()
-        lg = adv + cfg.lambda_fm * fm + cfg.lambda_kl * kl
-        og.zero_grad(); lg.backward(); og.step(); loop.log(d_loss=ld, g_adv=adv, g_fm=fm, g_kl=kl)
+        rec = F.l1_loss(fake.tanh(), real)
+        lg = adv + cfg.lambda_fm * fm + cfg.lambda_kl * kl + cfg.lambda_rec * rec
+        og.zero_grad(); lg.backward(); og.step(); loop.log(d_loss=ld, g_adv=adv, g_fm=fm, g_kl=kl, g_rec=rec)
     save_checkpoint({'model': g.state_dict(), 'config': asdict(cfg)}, Path(out_dir)/'spade.pt')
     return g.eval()
 
@@ -113,7 +117,7 @@ def load_spade(path, device=None, sha256:str|None=None)->tuple[SPADENet, SpadeCo
 SPADE_PRESETS = {
     'smoke': dict(size=48, spacing=3.0, channels=(16, 16, 8), spade_hidden=8, z_dim=4, d_channels=8, steps=30, batch_size=8,
                   lr_g=2e-3, lr_d=2e-3, phantom_subjects=4),
-    'quick': dict(size=96, spacing=2.0, steps=4500),
+    'quick': dict(size=96, spacing=2.0, steps=3000),
     'quick-phantom': dict(size=96, spacing=2.0, steps=2000, phantom_subjects=200),
     'full': dict(size=128, spacing=1.5, channels=(256, 256, 128, 64, 32), spade_hidden=128, z_dim=64, d_channels=64, steps=50000, batch_size=32),
 }

@@ -19,9 +19,9 @@ from ..weights import Family
 from ..train import TrainLoop
 
 # %% auto #0
-__all__ = ['SPADE_PRESETS', 'SPADE_GAN', 'paper_spade', 'SpadeConfig', 'spade_networks', 'synthesise', 'd_hinge', 'g_hinge',
-           'feature_matching', 'train_spade', 'load_spade', 'spade_config', 'spade_checkpoint', 'label_fidelity',
-           'class_means', 'paint_labels', 'spade_scores', 'trained_spade']
+__all__ = ['SPADE_PRESETS', 'SPADE_GAN', 'paper_spade', 'SpadeConfig', 'spade_networks', 'synthesise', 'image_styles', 'd_hinge',
+           'g_hinge', 'feature_matching', 'train_spade', 'load_spade', 'spade_config', 'spade_checkpoint',
+           'label_fidelity', 'class_means', 'paint_labels', 'spade_scores', 'trained_spade']
 
 # %% ../../nbs/61_models.spade.ipynb #aec70b4c
 from monai.networks.blocks import SPADE
@@ -66,11 +66,17 @@ def spade_networks(cfg:SpadeConfig)->tuple[SPADENet, MultiScalePatchDiscriminato
 @torch.no_grad()
 def synthesise(g:SPADENet, labels:torch.Tensor, # label maps [B, S, S]
                seed:int=0, # styles z ~ N(0, I) from this seed, one per map
+               styles:torch.Tensor|None=None, # or these styles [B or 1, z_dim] (`image_styles`)
               )->torch.Tensor: # images [B, 1, S, S] in [0, 1]
-    "Images for label maps, each with a random style."
+    "Images for label maps, each with a random style or the one given."
     dev = next(g.parameters()).device
-    z = torch.randn(len(labels), g.decoder.z_dim, generator=torch.Generator().manual_seed(seed)).to(dev)
-    return (g.decoder(one_hot(labels).to(dev), z).tanh().cpu() + 1) / 2
+    z = torch.randn(len(labels), g.decoder.z_dim, generator=torch.Generator().manual_seed(seed)) if styles is None else styles.expand(len(labels), -1)
+    return (g.decoder(one_hot(labels).to(dev), z.to(dev)).tanh().cpu() + 1) / 2
+
+@torch.no_grad()
+def image_styles(g:SPADENet, images:torch.Tensor)->torch.Tensor:
+    "The style encoder's means for images [B, 1, S, S] in [0, 1]: [B, z_dim]."
+    return g.encoder(images.to(next(g.parameters()).device) * 2 - 1)[0].cpu()
 
 # %% ../../nbs/61_models.spade.ipynb #6dd822e3
 def d_hinge(real:list, fake:list)->torch.Tensor:

@@ -22,8 +22,8 @@ from ..train import TrainLoop
 __all__ = ['SEG_PRESETS', 'CONDITIONS', 'SEGMENTER', 'SCORED_PHENOTYPES', 'SegNet', 'SegConfig', 'to_network', 'network_frames',
            'training_slices', 'augment', 'train_segmenter', 'load_segmenter', 'clean_mask', 'segment', 'acdc_split',
            'seg_config', 'phantom_studies', 'training_studies', 'segmenter_checkpoint', 'trained_segmenter',
-           'heldout_scores', 'evaluate_segmenter', 'score_sax', 'summarise_scores', 'ed_es_study', 'read_acdc_folder',
-           'score_acdc_folder']
+           'acdc_present', 'heldout_scores', 'evaluate_segmenter', 'score_sax', 'summarise_scores', 'ed_es_study',
+           'read_acdc_folder', 'score_acdc_folder']
 
 # %% ../../nbs/21_analysis.segment.ipynb #00182798
 class _Up(nn.Module):
@@ -316,8 +316,8 @@ def trained_segmenter(cfg:SegConfig|str='smoke', # a config, or a preset name
     return net, cfg, path
 
 # %% ../../nbs/21_analysis.segment.ipynb #30761a60
-def _acdc_present()->bool:
-    "Whether the ACDC training patients that `seg_config` lists are on this machine."
+def acdc_present()->bool:
+    "Whether ACDC's training patients are on this machine (the families that learn them need them)."
     return data_root() is not None and (data_root()/'acdc-training').is_dir()
 
 def heldout_scores(net:SegNet, cfg:SegConfig, n_phantom:int=2, **seg_kw)->dict:
@@ -342,7 +342,7 @@ def _probe_segmenter(net:SegNet, cfg:SegConfig)->torch.Tensor:
 from ..weights import Family
 SEGMENTER = Family('segmenter', config=seg_config, build=segmenter_checkpoint, net=lambda cfg: SegNet(6, cfg.channels, cfg.deep_supervision),
                    load=load_segmenter, probe=_probe_segmenter, fp16_tol=0.02, validate=heldout_scores,
-                   profiles=('quick', 'deep'), data_fields=('acdc_train',), data_present=_acdc_present)
+                   profiles=('quick', 'deep'), data_fields=('acdc_train',), data_present=acdc_present)
 
 # %% ../../nbs/21_analysis.segment.ipynb #2d8a6616
 def evaluate_segmenter(net:SegNet, cfg:SegConfig, studies:list, **seg_kw)->'pd.DataFrame':

@@ -233,7 +233,7 @@ def label_vae_scores(vae:LabelVAE, cfg:LabelVAEConfig, n:int=256, # prior sample
 
 # %% ../../nbs/60_models.labelvae.ipynb #ad14c7e5
 from ..weights import Family
-from ..analysis.segment import _acdc_present
+from ..analysis.segment import acdc_present
 
 def _probe_label_vae(vae:LabelVAE, cfg:LabelVAEConfig)->torch.Tensor:
     "Decoded class probabilities of fixed latent codes."
@@ -242,7 +242,7 @@ def _probe_label_vae(vae:LabelVAE, cfg:LabelVAEConfig)->torch.Tensor:
 
 LABEL_VAE = Family('labelvae', config=label_vae_config, build=label_vae_checkpoint, load=load_label_vae, probe=_probe_label_vae,
                    net=lambda cfg: LabelVAE(cfg.size, cfg.latent_dim, cfg.channels), fp16_tol=0.02, validate=label_vae_scores,
-                   profiles=('quick',), data_fields=('acdc_train',), data_present=_acdc_present)
+                   profiles=('quick',), data_fields=('acdc_train',), data_present=acdc_present)
 
 def trained_label_vae(cfg:LabelVAEConfig|str='smoke', cache=None, device=None, progress:bool=True)->tuple[LabelVAE, LabelVAEConfig, Path]:
     "The label VAE for `cfg` (a config or a preset name): shipped weights for a shipped profile (`weights/`), else trained once in the artifact cache. (net, cfg, path)"

@@ -14,7 +14,7 @@ from ..core import assert_shape, get_device, save_checkpoint, load_model, Artifa
 from ..data.study import Study
 from .labelvae import N_CLASSES, one_hot, heart_slices, label_vae_studies, heldout_studies, preset_config
 from .mcvae import kl_normal
-from ..analysis.segment import _acdc_present
+from ..analysis.segment import acdc_present
 from ..weights import Family
 from ..train import TrainLoop
 
@@ -181,7 +181,7 @@ def _probe_spade(g:SPADENet, cfg:SpadeConfig)->torch.Tensor:
 
 SPADE_GAN = Family('spade', config=spade_config, build=spade_checkpoint, load=load_spade, probe=_probe_spade,
                    net=lambda cfg: spade_networks(cfg)[0], fp16_tol=0.02, validate=spade_scores,
-                   profiles=('quick',), data_fields=('acdc_train',), data_present=_acdc_present)
+                   profiles=('quick',), data_fields=('acdc_train',), data_present=acdc_present)
 
 def trained_spade(cfg:SpadeConfig|str='smoke', cache=None, device=None, progress:bool=True)->tuple[SPADENet, SpadeConfig, Path]:
     "The SPADE generator for `cfg` (a config or a preset name): shipped weights for a shipped profile (`weights/`), else trained once in the artifact cache. (net, cfg, path)"

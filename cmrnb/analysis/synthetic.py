@@ -102,17 +102,18 @@ def downstream_scores(studies:list, # ED/ES short-axis studies with masks (`cmrn
 def synthetic_benefit(df:'pd.DataFrame', # from `downstream_scores`
                       metrics:tuple=('dice_mean', 'dice_lv_ed', 'dice_myo_ed', 'dice_rv_ed', 'dice_lv_es', 'dice_myo_es', 'dice_rv_es', 'LVEF_abs_error'),
                      )->'pd.DataFrame':
-    "Per amount of real data, synthetic ratio and metric: real-only and synthetic means, paired mean difference (synthetic - real), its 95 % CI and p."
+    "Per amount of real data, synthetic ratio and metric: real-only and synthetic means over the seeds both arms ran, paired mean difference (synthetic - real) over test patients, its 95 % CI and p."
     import pandas as pd, pingouin as pg
-    per = df.groupby(['n_real', 'synthetic_ratio', 'subject'])[list(metrics)].mean()
     rows = []
     for n in sorted(df.n_real.unique()):
-        base = per.loc[(n, 0.0)]
         for r in sorted(x for x in df[df.n_real == n].synthetic_ratio.unique() if x):
-            syn = per.loc[(n, r)].loc[base.index]
+            seeds = sorted(set(df[(df.n_real == n) & (df.synthetic_ratio == 0)].seed) & set(df[(df.n_real == n) & (df.synthetic_ratio == r)].seed))
+            per = df[(df.n_real == n) & df.seed.isin(seeds)].groupby(['synthetic_ratio', 'subject'])[list(metrics)].mean()
+            if not seeds: continue
+            base = per.loc[0.0]; syn = per.loc[r].loc[base.index]
             for m in metrics:
                 t = pg.ttest(syn[m], base[m], paired=True)
                 lo, hi = t['CI95'].iloc[0]
                 rows.append({'n_real': n, 'synthetic_ratio': r, 'metric': m, 'real_only': base[m].mean(), 'with_synthetic': syn[m].mean(),
-                             'difference': (syn[m] - base[m]).mean(), 'ci_low': lo, 'ci_high': hi, 'p': float(t['p_val'].iloc[0]), 'n_test': len(base)})
+                             'difference': (syn[m] - base[m]).mean(), 'ci_low': lo, 'ci_high': hi, 'p': float(t['p_val'].iloc[0]), 'n_test': len(base), 'n_seeds': len(seeds)})
     return pd.DataFrame(rows)

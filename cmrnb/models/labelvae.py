@@ -20,7 +20,8 @@ from .mcvae import kl_normal
 __all__ = ['N_CLASSES', 'LABEL_VAE_PRESETS', 'LABEL_VAE', 'one_hot', 'heart_slices', 'LabelVAE', 'label_vae_loss',
            'LabelVAEConfig', 'train_label_vae', 'load_label_vae', 'decode_labels', 'interpolate_labels',
            'sample_labels', 'interpolate_stack', 'plausibility', 'preset_config', 'label_vae_config',
-           'label_vae_studies', 'label_vae_checkpoint', 'heldout_studies', 'label_vae_scores', 'trained_label_vae']
+           'label_vae_studies', 'label_vae_checkpoint', 'heldout_studies', 'lv_area_between', 'label_vae_scores',
+           'trained_label_vae']
 
 # %% ../../nbs/60_models.labelvae.ipynb #2e2f4ab5
 N_CLASSES = 4   # background, LV cavity, myocardium, RV cavity: the canonical labels 0-3
@@ -174,7 +175,7 @@ def plausibility(labels:np.ndarray|torch.Tensor, # [N, S, S] label maps (0-3)
 LABEL_VAE_PRESETS = {   # sizes and budgets named by the experiment profiles
     'smoke': dict(size=48, spacing=3.0, latent_dim=8, channels=(8, 16, 32, 64), steps=60, batch_size=16, lr=3e-3, phantom_subjects=4),
     'quick': dict(size=96, spacing=2.0, latent_dim=32, kl_weight=32.0, steps=4000, batch_size=32),
-    'quick-phantom': dict(size=96, spacing=2.0, latent_dim=32, kl_weight=32.0, steps=3000, batch_size=32, phantom_subjects=200),
+    'quick-phantom': dict(size=96, spacing=2.0, latent_dim=32, kl_weight=32.0, steps=1500, batch_size=32, phantom_subjects=200),
     'full': dict(size=128, spacing=1.5, latent_dim=64, channels=(64, 128, 256, 512), steps=30000, batch_size=64),
 }
 
@@ -216,20 +217,27 @@ def heldout_studies(cfg, # a LabelVAEConfig or SpadeConfig
     return [read_acdc(root/p) for p in acdc_split(root)[1]]
 
 # %% ../../nbs/60_models.labelvae.ipynb #5172d4f5
+def lv_area_between(path:torch.Tensor, # an interpolation's label maps [n, S, S], ends included
+                    tol:float=0.05)->np.ndarray: # [n - 2] bool
+    "Whether each inner map's LV cavity area lies between the two ends' (within `tol` of the larger end): the anatomy moves from one end to the other rather than through something else."
+    area = (path == LV).sum((1, 2)).numpy(); lo, hi = sorted((area[0], area[-1])); slack = tol * max(hi, 1)
+    return (area[1:-1] >= lo - slack) & (area[1:-1] <= hi + slack)
+
 @torch.no_grad()
 def label_vae_scores(vae:LabelVAE, cfg:LabelVAEConfig, n:int=256, # prior samples and interpolation pairs
                      seed:int=0, maps:torch.Tensor|None=None, # held-out label maps [N, S, S] already read; None: read `heldout_studies(cfg)`
                     )->dict:
-    "Held-out scores: reconstruction Dice per class (pooled over the slices); plausible shares of the held-out maps themselves, of prior samples, and of the 6 inner maps of interpolations between random held-out pairs."
+    "Held-out scores: reconstruction Dice per class (pooled over the slices); plausible shares of the held-out maps themselves, of prior samples, and of the 6 inner maps of interpolations between random held-out pairs, and the share of those whose LV area lies between the ends'."
     from cmrnb.metrics.overlap import dice
     y = heart_slices(heldout_studies(cfg), cfg.size, cfg.spacing)[1] if maps is None else maps
     dev = next(vae.parameters()).device
     rec = torch.cat([decode_labels(vae, vae.encode(y[i:i + 64].to(dev))[0]) for i in range(0, len(y), 64)])
-    pairs = np.random.default_rng(seed).integers(0, len(y), (n, 2))
-    inner = torch.cat([interpolate_labels(vae, y[a], y[b], 8)[1:-1] for a, b in pairs])
+    paths = [interpolate_labels(vae, y[a], y[b], 8) for a, b in np.random.default_rng(seed).integers(0, len(y), (n, 2))]
     d = dice(rec.numpy(), y.numpy())
     return {'recon_dice_lv': d[0], 'recon_dice_myo': d[1], 'recon_dice_rv': d[2], 'heldout_plausible': plausibility(y).plausible.mean(),
-            'prior_plausible': plausibility(sample_labels(vae, n, seed)).plausible.mean(), 'interp_plausible': plausibility(inner).plausible.mean()}
+            'prior_plausible': plausibility(sample_labels(vae, n, seed)).plausible.mean(),
+            'interp_plausible': plausibility(torch.cat([p[1:-1] for p in paths])).plausible.mean(),
+            'interp_lv_area_between': float(np.mean([lv_area_between(p) for p in paths]))}
 
 # %% ../../nbs/60_models.labelvae.ipynb #ad14c7e5
 from ..weights import Family
@@ -242,7 +250,7 @@ def _probe_label_vae(vae:LabelVAE, cfg:LabelVAEConfig)->torch.Tensor:
 
 LABEL_VAE = Family('labelvae', config=label_vae_config, build=label_vae_checkpoint, load=load_label_vae, probe=_probe_label_vae,
                    net=lambda cfg: LabelVAE(cfg.size, cfg.latent_dim, cfg.channels), fp16_tol=0.02, validate=label_vae_scores,
-                   profiles=('quick',), data_fields=('acdc_train',), data_present=acdc_present)
+                   profiles=('quick', 'quick-phantom'), data_fields=('acdc_train',), data_present=acdc_present)
 
 def trained_label_vae(cfg:LabelVAEConfig|str='smoke', cache=None, device=None, progress:bool=True)->tuple[LabelVAE, LabelVAEConfig, Path]:
     "The label VAE for `cfg` (a config or a preset name): shipped weights for a shipped profile (`weights/`), else trained once in the artifact cache. (net, cfg, path)"

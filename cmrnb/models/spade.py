@@ -124,7 +124,7 @@ SPADE_PRESETS = {
     'smoke': dict(size=48, spacing=3.0, channels=(16, 16, 8), spade_hidden=8, z_dim=4, d_channels=8, steps=30, batch_size=8,
                   lr_g=2e-3, lr_d=2e-3, phantom_subjects=4),
     'quick': dict(size=96, spacing=2.0, steps=3000),
-    'quick-phantom': dict(size=96, spacing=2.0, steps=2000, phantom_subjects=200),
+    'quick-phantom': dict(size=96, spacing=2.0, steps=1000, phantom_subjects=200),
     'full': dict(size=128, spacing=1.5, channels=(256, 256, 128, 64, 32), spade_hidden=128, z_dim=64, d_channels=64, steps=50000, batch_size=32),
 }
 
@@ -181,7 +181,7 @@ def _probe_spade(g:SPADENet, cfg:SpadeConfig)->torch.Tensor:
 
 SPADE_GAN = Family('spade', config=spade_config, build=spade_checkpoint, load=load_spade, probe=_probe_spade,
                    net=lambda cfg: spade_networks(cfg)[0], fp16_tol=0.02, validate=spade_scores,
-                   profiles=('quick',), data_fields=('acdc_train',), data_present=acdc_present)
+                   profiles=('quick', 'quick-phantom'), data_fields=('acdc_train',), data_present=acdc_present)
 
 def trained_spade(cfg:SpadeConfig|str='smoke', cache=None, device=None, progress:bool=True)->tuple[SPADENet, SpadeConfig, Path]:
     "The SPADE generator for `cfg` (a config or a preset name): shipped weights for a shipped profile (`weights/`), else trained once in the artifact cache. (net, cfg, path)"

@@ -175,7 +175,7 @@ def plausibility(labels:np.ndarray|torch.Tensor, # [N, S, S] label maps (0-3)
 LABEL_VAE_PRESETS = {   # sizes and budgets named by the experiment profiles
     'smoke': dict(size=48, spacing=3.0, latent_dim=8, channels=(8, 16, 32, 64), steps=60, batch_size=16, lr=3e-3, phantom_subjects=4),
     'quick': dict(size=96, spacing=2.0, latent_dim=32, kl_weight=32.0, steps=4000, batch_size=32),
-    'quick-phantom': dict(size=96, spacing=2.0, latent_dim=32, kl_weight=32.0, steps=1000, batch_size=32, phantom_subjects=200),
+    'quick-phantom': dict(size=96, spacing=2.0, latent_dim=32, kl_weight=32.0, steps=800, batch_size=32, phantom_subjects=200),
     'full': dict(size=128, spacing=1.5, latent_dim=64, channels=(64, 128, 256, 512), steps=30000, batch_size=64),
 }
 

@@ -124,7 +124,7 @@ SPADE_PRESETS = {
     'smoke': dict(size=48, spacing=3.0, channels=(16, 16, 8), spade_hidden=8, z_dim=4, d_channels=8, steps=30, batch_size=8,
                   lr_g=2e-3, lr_d=2e-3, phantom_subjects=4),
     'quick': dict(size=96, spacing=2.0, steps=3000),
-    'quick-phantom': dict(size=96, spacing=2.0, steps=800, phantom_subjects=200),
+    'quick-phantom': dict(size=96, spacing=2.0, steps=600, phantom_subjects=200),
     'full': dict(size=128, spacing=1.5, channels=(256, 256, 128, 64, 32), spade_hidden=128, z_dim=64, d_channels=64, steps=50000, batch_size=32),
 }
 

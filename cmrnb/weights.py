@@ -151,11 +151,11 @@ def train_weights(fam:Family, profile:str='quick',
     "Train `fam` at `profile` (resuming a killed training) and write `weights/NAME-PROFILE.pt` and its manifest entry."
     from cmrnb.experiments import git_sha
     if profile not in fam.profiles: raise CmrnbError(f"{fam.name} ships weights for {', '.join(fam.profiles)}, not {profile!r}")
-    cfg = with_overrides(fam.config(profile), overrides or {})
+    cfg, sha = with_overrides(fam.config(profile), overrides or {}), git_sha()   # the code that trains, not what is committed meanwhile
     ckpt = fam.build(cfg, None, device, progress, rebuild=force)
     net, cfg = fam.load(ckpt, device)
     rec, batch = _training_record(ckpt), getattr(cfg, 'batch_size', None)
-    entry = {'command': fam.command(profile), 'git_sha': git_sha(), 'trained': datetime.date.today().isoformat(),
+    entry = {'command': fam.command(profile), 'git_sha': sha, 'trained': datetime.date.today().isoformat(),
              'machine': machine_summary(), **rec, **({'images_seen': rec['steps'] * batch} if batch and 'steps' in rec else {}),
              'validation': {k: float(v) for k, v in fam.validate(net, cfg).items()}, 'config': _jsonable(cfg), 'signature': signature(net)}
     if overrides: return ckpt, entry                                   # a variant: not the profile's recipe, so not shipped

@@ -103,7 +103,8 @@ def synthetic_benefit(df:'pd.DataFrame', # from `downstream_scores`
                       metrics:tuple=('dice_mean', 'dice_lv_ed', 'dice_myo_ed', 'dice_rv_ed', 'dice_lv_es', 'dice_myo_es', 'dice_rv_es', 'LVEF_abs_error'),
                      )->'pd.DataFrame':
     "Per amount of real data, synthetic ratio and metric: real-only and synthetic means over the seeds both arms ran, paired mean difference (synthetic - real) over test patients, its 95 % CI and p."
-    import pandas as pd, pingouin as pg
+    import pandas as pd
+    from scipy.stats import ttest_rel
     rows = []
     for n in sorted(df.n_real.unique()):
         for r in sorted(x for x in df[df.n_real == n].synthetic_ratio.unique() if x):
@@ -112,8 +113,7 @@ def synthetic_benefit(df:'pd.DataFrame', # from `downstream_scores`
             if not seeds: continue
             base = per.loc[0.0]; syn = per.loc[r].loc[base.index]
             for m in metrics:
-                t = pg.ttest(syn[m], base[m], paired=True)
-                lo, hi = t['CI95'].iloc[0]
+                t = ttest_rel(syn[m], base[m]); lo, hi = t.confidence_interval(0.95)       # pingouin rounds its CI to 2 decimals
                 rows.append({'n_real': n, 'synthetic_ratio': r, 'metric': m, 'real_only': base[m].mean(), 'with_synthetic': syn[m].mean(),
-                             'difference': (syn[m] - base[m]).mean(), 'ci_low': lo, 'ci_high': hi, 'p': float(t['p_val'].iloc[0]), 'n_test': len(base), 'n_seeds': len(seeds)})
+                             'difference': (syn[m] - base[m]).mean(), 'ci_low': float(lo), 'ci_high': float(hi), 'p': float(t.pvalue), 'n_test': len(base), 'n_seeds': len(seeds)})
     return pd.DataFrame(rows)

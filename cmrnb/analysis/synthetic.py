@@ -109,8 +109,8 @@ def synthetic_benefit(df:'pd.DataFrame', # from `downstream_scores`
     for n in sorted(df.n_real.unique()):
         for r in sorted(x for x in df[df.n_real == n].synthetic_ratio.unique() if x):
             seeds = sorted(set(df[(df.n_real == n) & (df.synthetic_ratio == 0)].seed) & set(df[(df.n_real == n) & (df.synthetic_ratio == r)].seed))
-            per = df[(df.n_real == n) & df.seed.isin(seeds)].groupby(['synthetic_ratio', 'subject'])[list(metrics)].mean()
             if not seeds: continue
+            per = df[(df.n_real == n) & df.seed.isin(seeds)].groupby(['synthetic_ratio', 'subject'])[list(metrics)].mean()
             base = per.loc[0.0]; syn = per.loc[r].loc[base.index]
             for m in metrics:
                 t = ttest_rel(syn[m], base[m]); lo, hi = t.confidence_interval(0.95)       # pingouin rounds its CI to 2 decimals

@@ -5,7 +5,8 @@ VAE and SPADE GAN trained on those same patients (`cmrnb.analysis.synthetic`), t
 seeds (each seed draws other patients); every arm scored on the held-out ACDC patients of `acdc_split`.
 
 Run: CMRNB_THREADS=1 .venv/bin/python benchmarks/synthetic_segmentation.py [--n-real 5 10 20] [--seeds 0 1 2] [--ratio 1.0]
-Each arm trains once in the artifact cache (a killed run resumes); one arm's per-patient scores are added to
+Each arm trains once in the artifact cache (a killed run resumes) and is skipped when the JSON already holds it (--rescore
+scores it again); one arm's per-patient scores are added to
 benchmarks/results/synthetic_segmentation.json as soon as it is scored (with git SHA, machine and wall time), so several
 processes may share the work (different --n-real or --seeds, one per core). The shape_synthesis experiment reports it.
 """
@@ -25,15 +26,19 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--n-real', type=int, nargs='+', default=[5, 10, 20]); ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     ap.add_argument('--ratio', type=float, default=1.0); ap.add_argument('--preset', default='quick')
+    ap.add_argument('--rescore', action='store_true', help='score arms again that the JSON already holds')
     a = ap.parse_args(); sha = git_sha()      # the code this process loaded, whatever is committed while it runs
     root = data_root(required=True)/'acdc-training'
     test = [ed_es_study(read_acdc(root/p)) for p in acdc_split(root)[1]]
     for n in a.n_real:
         for s in a.seeds:
             for r in sorted({0.0, a.ratio}):          # --ratio 0: the real-only arms alone
+                key = f"{a.preset} n={n} ratio={r:g} seed={s}"
+                if not a.rescore and OUT.exists() and key in json.loads(OUT.read_text()):
+                    print(f"{key}: already scored (--rescore to score it again)", flush=True); continue
                 t = time.time(); df = downstream_scores(test, (n,), (r,), (s,), a.preset)
                 arms = json.loads(OUT.read_text()) if OUT.exists() else {}      # re-read: another process may have added one
-                arms[f"{a.preset} n={n} ratio={r:g} seed={s}"] = {'preset': a.preset, 'n_real': n, 'synthetic_ratio': r, 'seed': s, 'git_sha': sha,
+                arms[key] = {'preset': a.preset, 'n_real': n, 'synthetic_ratio': r, 'seed': s, 'git_sha': sha,
                     'machine': machine_summary(), 'wall_s_this_call': round(time.time() - t), 'rows': df.to_dict(orient='records')}
                 save_json(arms, OUT)
                 rows = [row for arm in arms.values() if arm['preset'] == a.preset for row in arm['rows']]

@@ -17,9 +17,10 @@ from ..train import TrainLoop
 from .mcvae import kl_normal
 
 # %% auto #0
-__all__ = ['EXTRA_PHENOTYPES', 'PHENO_VECTOR', 'DISCRETE', 'HELDOUT_SEED', 'subject_phenotypes', 'phantom_phenotypes', 'PhenoVAE',
-           'pheno_vae_loss', 'PhenoVAEConfig', 'train_pheno_vae', 'load_pheno_vae', 'sample_phenotypes',
-           'plausible_phenotypes', 'pheno_vae_scores']
+__all__ = ['EXTRA_PHENOTYPES', 'PHENO_VECTOR', 'DISCRETE', 'HELDOUT_SEED', 'PHENO_VAE_PRESETS', 'subject_phenotypes',
+           'phantom_phenotypes', 'PhenoVAE', 'pheno_vae_loss', 'PhenoVAEConfig', 'train_pheno_vae', 'load_pheno_vae',
+           'sample_phenotypes', 'plausible_phenotypes', 'pheno_vae_scores', 'pheno_vae_config', 'pheno_vae_checkpoint',
+           'trained_pheno_vae']
 
 # %% ../../nbs/70_models.phenovae.ipynb #23f93fde
 EXTRA_PHENOTYPES = ('heart_rate', 'LV_wall_mm', 'LV_apex_wall_mm', 'septum_mm', 'LV_length_mm', 'long_shortening',
@@ -95,6 +96,7 @@ class PhenoVAEConfig:
     batch_size: int = 128
     lr: float = 1e-3
     n_subjects: int = 4000        # phantom subjects (seeds 0 ... n - 1); held-out vectors come from seed 1 000 000 on
+    n_frames: int = 50            # frames per cycle the vectors are sampled at (ESV is the smallest sampled volume)
     seed: int = 0
 
 HELDOUT_SEED = 1_000_000          # phantom subjects from this seed on are never trained on
@@ -161,3 +163,33 @@ def pheno_vae_scores(vae:PhenoVAE, train:'pd.DataFrame', # the training vectors
     return {'recon_r2_mean': float(r2.mean()), 'recon_r2_min': float(r2.min()),
             'sample_plausible': float(plausible_phenotypes(s, train).plausible.mean()),
             'heldout_plausible': float(plausible_phenotypes(heldout, train).plausible.mean()), 'sample_ks': float(ks), 'sample_corr_diff': float(corr)}
+
+# %% ../../nbs/70_models.phenovae.ipynb #a43ca92b
+PHENO_VAE_PRESETS = {   # sizes and budgets named by the experiment profiles
+    'smoke': dict(latent_dim=6, hidden=(64, 32), steps=100, batch_size=64, lr=3e-3, n_subjects=120, n_frames=8),
+    'quick': dict(latent_dim=8, hidden=(128, 64), steps=4000, batch_size=128, lr=1e-3, n_subjects=4000, n_frames=20),
+    'full': dict(latent_dim=16, hidden=(256, 128), steps=20000, batch_size=256, lr=1e-3, n_subjects=20000, n_frames=50),
+}
+
+def pheno_vae_config(preset:str='smoke', seed:int=0)->PhenoVAEConfig:
+    "The config of a phenotype VAE preset."
+    if preset not in PHENO_VAE_PRESETS: raise ValueError(f"unknown phenotype VAE preset {preset!r}; choose from {list(PHENO_VAE_PRESETS)}")
+    return PhenoVAEConfig(**PHENO_VAE_PRESETS[preset], seed=seed)
+
+# %% ../../nbs/70_models.phenovae.ipynb #c807f6ea
+def pheno_vae_checkpoint(cfg:PhenoVAEConfig, cache=None, device=None, progress:bool=True, rebuild:bool=False)->Path:
+    "The artifact folder of the phenotype VAE trained for `cfg` (`phenovae.pt`, and `train.csv`: its training vectors)."
+    from cmrnb.core import ArtifactCache
+    def build(folder):
+        df = phantom_phenotypes(cfg.n_subjects, 0, cfg.n_frames); df.to_csv(folder/'train.csv', index=False)
+        train_pheno_vae(torch.tensor(df[list(PHENO_VECTOR)].values, dtype=torch.float32), cfg, folder, device, progress)
+    return (cache or ArtifactCache()).get_or_build('phenovae', cfg, build, rebuild=rebuild, code=(
+        PhenoVAE, _mlp, train_pheno_vae, pheno_vae_loss, phantom_phenotypes, subject_phenotypes))
+
+def trained_pheno_vae(cfg:PhenoVAEConfig|str='smoke', cache=None, device=None, progress:bool=True)->tuple:
+    "(net, cfg, training vectors DataFrame, checkpoint path) of the phenotype VAE for `cfg` (a config or a preset name)."
+    import pandas as pd
+    cfg = pheno_vae_config(cfg) if isinstance(cfg, str) else cfg
+    folder = pheno_vae_checkpoint(cfg, cache, device, progress)
+    net, cfg = load_pheno_vae(folder/'phenovae.pt', device)
+    return net, cfg, pd.read_csv(folder/'train.csv'), folder/'phenovae.pt'

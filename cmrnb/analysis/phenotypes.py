@@ -13,7 +13,8 @@ from ..data.study import Study, LABELS, LV, MYO, RV, PHENOTYPES
 
 # %% auto #0
 __all__ = ['MYO_DENSITY', 'volumes', 'ejection_fraction', 'Phenotypes', 'detect_es', 'sax_phenotypes', 'min_area_rect',
-           'sphericity_index', 'lax_phenotypes', 'phenotypes', 'cohort_phenotypes']
+           'sphericity_index', 'lax_phenotypes', 'area_length_volumes', 'lax_function', 'phenotypes',
+           'cohort_phenotypes']
 
 # %% ../../nbs/20_analysis.phenotypes.ipynb #9309dc74
 MYO_DENSITY = 1.05  # g/mL, myocardial tissue density used for LV mass
@@ -181,6 +182,27 @@ def lax_phenotypes(study:Study|np.ndarray, # a 4-chamber Study (Z = 1), or a mas
     if not lv.any(): p.nan(['LV_area', 'sphericity_index'], f"no LV cavity (label {LV}) at ED frame {ed}")
     if warn and p.reasons: warnings.warn(f"{_where(s)}: NaN phenotypes: {p.reasons}")
     return p
+
+# %% ../../nbs/20_analysis.phenotypes.ipynb #c9585c24
+def area_length_volumes(mask:np.ndarray, # [T, 1, H, W] 4-chamber label map
+                        spacing2, # (dy, dx) mm
+                       )->np.ndarray: # [T] mL, NaN where a frame has no LV cavity
+    "Single-plane area-length LV volume of each frame: 8 A^2 / (3 pi L), A the LV cavity area (cm2), L its long axis (cm)."
+    out = np.full(len(mask), np.nan)
+    for t, lv in enumerate(np.asarray(mask)[:, 0] == LV):
+        if lv.sum() < 3: continue
+        a, L = lv.sum() * spacing2[0] * spacing2[1] / 100, min_area_rect(_corners_mm(lv, spacing2))[1] / 10
+        out[t] = 8 * a ** 2 / (3 * np.pi * L)
+    return out
+
+def lax_function(study:Study|np.ndarray, spacing=None, # as for `lax_phenotypes`
+                )->Phenotypes: # LVEDV_al, LVESV_al (mL), LVEF_al (%)
+    "Area-length LV volumes and EF of a 4-chamber cine; ED and ES are the frames of largest and smallest volume."
+    s = _study(study, spacing); v = area_length_volumes(s.mask, s.spacing[1:])
+    if np.isfinite(v).sum() < 2:
+        p = Phenotypes(frames={}); p.nan(['LVEDV_al', 'LVESV_al', 'LVEF_al'], "fewer than two frames with an LV cavity"); return p
+    ed, es = int(np.nanargmax(v)), int(np.nanargmin(v))
+    return Phenotypes({'LVEDV_al': v[ed], 'LVESV_al': v[es], 'LVEF_al': 100 * (1 - v[es] / v[ed])}, frames={'ed': ed, 'es': es})
 
 # %% ../../nbs/20_analysis.phenotypes.ipynb #6a07e8b6
 def phenotypes(study:Study, **kw)->Phenotypes:

@@ -17,8 +17,8 @@ from .videovae import VideoVAE, VideoVAEConfig, train_video_vae, load_video_vae
 from .mar import MAR, MARConfig, patchify, unpatchify, train_mar, load_mar, generate
 
 # %% auto #0
-__all__ = ['CPGG_PRESETS', 'CPGGConfig', 'cpgg_config', 'cpgg_data', 'trained_cpgg_vae', 'video_tokens', 'trained_mar', 'CPGG',
-           'trained_cpgg']
+__all__ = ['CPGG_PRESETS', 'ADHERENCE', 'CPGGConfig', 'cpgg_config', 'cpgg_data', 'trained_cpgg_vae', 'video_tokens',
+           'trained_mar', 'CPGG', 'trained_cpgg', 'cine_phenotypes', 'adherence']
 
 # %% ../../nbs/73_models.cpgg.ipynb #b2f92692
 @dataclass
@@ -150,3 +150,32 @@ def trained_cpgg(cfg:CPGGConfig|str='smoke', cache:ArtifactCache|None=None, devi
     cfg = cpgg_config(cfg) if isinstance(cfg, str) else cfg
     pv = trained_pheno_vae(cfg.pheno, cache, device, progress)[0]
     return CPGG(cfg, pv, trained_cpgg_vae(cfg, cache, device, progress)[0], trained_mar(cfg, cache, device, progress)[0])
+
+# %% ../../nbs/73_models.cpgg.ipynb #922eca63
+ADHERENCE = {'LVEF': 'LVEF_al', 'LVEDV': 'LVEDV_al', 'LV_area': 'LV_area', 'sphericity_index': 'sphericity_index'}   # requested -> measured on a 4-chamber cine
+
+def cine_phenotypes(net, seg_cfg, videos:torch.Tensor, # [N, 1, T, H, W] 4-chamber cines in [0, 1]
+                    px:float, # mm per pixel
+                    center:tuple|None=None)->pd.DataFrame: # one row per cine: the ADHERENCE measurements (NaN where no LV is found)
+    "Area-length LV function and ED LV area and sphericity of 4-chamber cines, measured on the masks of cmrnb's segmenter."
+    from cmrnb.data.study import Study
+    from cmrnb.analysis.segment import segment
+    from cmrnb.analysis.phenotypes import lax_function, lax_phenotypes
+    rows, sp = [], (8., px, px)
+    for v in torch.as_tensor(videos).float():
+        m = segment(net, seg_cfg, Study(v[0].numpy()[:, None], sp, view='4ch', source='generated'), center=center).mask
+        rows.append({**lax_function(m, sp), **lax_phenotypes(m, sp, ed=0, warn=False)})
+    return pd.DataFrame(rows)[list(ADHERENCE.values())]
+
+# %% ../../nbs/73_models.cpgg.ipynb #5c2a7c70
+def adherence(requested:pd.DataFrame, # requested phenotype vectors (ADHERENCE keys as columns)
+              measured:pd.DataFrame, # `cine_phenotypes` of the cines made for them (same rows)
+              train_mean:pd.Series)->pd.DataFrame: # the training vectors' mean (the constant guess)
+    "Per phenotype: n measured, Pearson r (NaN under 4 pairs or no spread), MAE of the measurement, and MAE of guessing the training mean."
+    rows = []
+    for want, got in ADHERENCE.items():
+        a, b = requested[want].to_numpy(float), measured[got].to_numpy(float); ok = np.isfinite(a) & np.isfinite(b)
+        r = float(np.corrcoef(a[ok], b[ok])[0, 1]) if ok.sum() >= 4 and np.ptp(a[ok]) > 0 and np.ptp(b[ok]) > 0 else float('nan')
+        rows.append(dict(phenotype=want, n=int(ok.sum()), r=r, mae=float(np.abs(a[ok] - b[ok]).mean()) if ok.any() else float('nan'),
+                         mean_guess_mae=float(np.abs(a - train_mean[want]).mean())))
+    return pd.DataFrame(rows).set_index('phenotype')

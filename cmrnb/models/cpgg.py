@@ -52,7 +52,7 @@ class CPGGConfig:
     def vae_key(self)->dict: return {**self.data_config().data_key(), 'vae': asdict(self.vae), **{k: getattr(self, k) for k in ('vae_steps', 'vae_batch', 'vae_lr')}}
     def mar_key(self)->dict: return {**self.vae_key(), 'mar': asdict(self.mar), **{k: getattr(self, k) for k in ('mar_steps', 'mar_batch', 'mar_lr', 'mar_ema')}}
 
-# %% ../../nbs/73_models.cpgg.ipynb #d5c2dbc5
+# %% ../../nbs/73_models.cpgg.ipynb #18de5482
 CPGG_PRESETS = {   # sizes and budgets named by the experiment profiles
     'smoke': dict(videos='smoke', n_subjects=16, n_test=4, pheno='smoke',
                   vae=dict(frames=8, size=32, channels=(8, 16, 16), t_down=(False, True), latent_channels=4),
@@ -60,9 +60,9 @@ CPGG_PRESETS = {   # sizes and budgets named by the experiment profiles
                   mar=dict(patch=(2, 2, 2), width=32, enc_depth=1, dec_depth=1, heads=2, den_width=32, den_depth=2),
                   mar_steps=30, mar_batch=8, mar_lr=2e-3),
     'quick': dict(videos='quick', n_subjects=1200, n_test=200, pheno='quick',
-                  vae=dict(frames=20, size=64, channels=(16, 32, 64, 64), t_down=(False, False, True), latent_channels=8),
-                  vae_steps=3000, vae_batch=8, mar=dict(patch=(2, 2, 2), width=256, enc_depth=4, dec_depth=4, heads=4),
-                  mar_steps=4000, mar_batch=64),
+                  vae=dict(frames=20, size=64, channels=(16, 32, 64), t_down=(False, True), patch=2, latent_channels=8),
+                  vae_steps=3000, vae_batch=8, mar=dict(patch=(2, 2, 2), width=192, enc_depth=3, dec_depth=3, heads=4),
+                  mar_steps=4000, mar_batch=32),
 }
 
 def cpgg_config(preset:str='smoke', seed:int=0)->CPGGConfig:
@@ -72,7 +72,7 @@ def cpgg_config(preset:str='smoke', seed:int=0)->CPGGConfig:
     mar = MARConfig(**kw.pop('mar'), latent_shape=vae.latent_shape, n_cond=len(PHENO_VECTOR))
     return CPGGConfig(**kw, pheno=pheno, vae=vae, mar=mar, seed=seed)
 
-# %% ../../nbs/73_models.cpgg.ipynb #7f3f5920
+# %% ../../nbs/73_models.cpgg.ipynb #a6401107
 def _video_subject(key:dict, i:int):
     "The phantom subject of video `i` of GANcMRI data `key` (as `cmrnb.models.gancmri._render` draws it)."
     return sample_subject(np.random.default_rng([key['seed'], 33, i]), key['condition'] or None)
@@ -88,7 +88,7 @@ def cpgg_data(cfg:CPGGConfig, split:str='train', cache:ArtifactCache|None=None, 
     ph = pd.read_csv(folder/'phenotypes.csv').set_index('subject').loc[vs.table.subject].reset_index()
     return vs, ph.assign(condition=vs.table.condition.values)
 
-# %% ../../nbs/73_models.cpgg.ipynb #d0ac6bef
+# %% ../../nbs/73_models.cpgg.ipynb #da3cdf95
 def trained_cpgg_vae(cfg:CPGGConfig, cache:ArtifactCache|None=None, device=None, progress:bool=False)->tuple[VideoVAE, Path]:
     "(video VAE in eval mode, its checkpoint) trained on the training videos of `cfg`."
     cache = cache or ArtifactCache()
@@ -107,7 +107,7 @@ def video_tokens(vae:VideoVAE, videos:np.ndarray, # uint8 [N, T, H, W]
     return torch.cat([patchify(vae.latents(torch.from_numpy(np.asarray(videos[i:i + batch], np.float32) / 255)[:, None].to(dev)), patch).cpu()
                       for i in range(0, len(videos), batch)])
 
-# %% ../../nbs/73_models.cpgg.ipynb #da604cbd
+# %% ../../nbs/73_models.cpgg.ipynb #2ff274b1
 def trained_mar(cfg:CPGGConfig, cache:ArtifactCache|None=None, device=None, progress:bool=False)->tuple[MAR, Path]:
     "(MAR in eval mode, its checkpoint) trained on the training videos' tokens and phenotype vectors."
     cache = cache or ArtifactCache()
@@ -119,7 +119,7 @@ def trained_mar(cfg:CPGGConfig, cache:ArtifactCache|None=None, device=None, prog
     path = cache.get_or_build('cpgg-mar', cfg.mar_key(), build, code=(mar, videovae, video_tokens))/'mar.pt'
     return load_mar(path, device)[0], path
 
-# %% ../../nbs/73_models.cpgg.ipynb #3191cf1e
+# %% ../../nbs/73_models.cpgg.ipynb #f1471caf
 @dataclass
 class CPGG:
     "A trained CPGG pipeline."
@@ -151,7 +151,7 @@ def trained_cpgg(cfg:CPGGConfig|str='smoke', cache:ArtifactCache|None=None, devi
     pv = trained_pheno_vae(cfg.pheno, cache, device, progress)[0]
     return CPGG(cfg, pv, trained_cpgg_vae(cfg, cache, device, progress)[0], trained_mar(cfg, cache, device, progress)[0])
 
-# %% ../../nbs/73_models.cpgg.ipynb #922eca63
+# %% ../../nbs/73_models.cpgg.ipynb #714953b8
 ADHERENCE = {'LVEF': 'LVEF_al', 'LVEDV': 'LVEDV_al', 'LV_area': 'LV_area', 'sphericity_index': 'sphericity_index'}   # requested -> measured on a 4-chamber cine
 
 def cine_phenotypes(net, seg_cfg, videos:torch.Tensor, # [N, 1, T, H, W] 4-chamber cines in [0, 1]
@@ -167,7 +167,7 @@ def cine_phenotypes(net, seg_cfg, videos:torch.Tensor, # [N, 1, T, H, W] 4-chamb
         rows.append({**lax_function(m, sp), **lax_phenotypes(m, sp, ed=0, warn=False)})
     return pd.DataFrame(rows)[list(ADHERENCE.values())]
 
-# %% ../../nbs/73_models.cpgg.ipynb #5c2a7c70
+# %% ../../nbs/73_models.cpgg.ipynb #5b371aa5
 def adherence(requested:pd.DataFrame, # requested phenotype vectors (ADHERENCE keys as columns)
               measured:pd.DataFrame, # `cine_phenotypes` of the cines made for them (same rows)
               train_mean:pd.Series)->pd.DataFrame: # the training vectors' mean (the constant guess)

@@ -8,17 +8,19 @@ from dataclasses import dataclass, field, asdict, replace
 from pathlib import Path
 import numpy as np, pandas as pd
 import torch
-from ..core import ArtifactCache, get_device
+from ..core import ArtifactCache, get_device, save_checkpoint, load_model
+from ..weights import Family, family_checkpoint
 from ..data.phantom import sample_subject
 from .gancmri import gancmri_config, phantom_videos, VideoSet, GANcMRIConfig
 from .phenovae import (PHENO_VECTOR, PhenoVAE, PhenoVAEConfig, pheno_vae_config, trained_pheno_vae,
                                    subject_phenotypes, sample_phenotypes)
-from .videovae import VideoVAE, VideoVAEConfig, train_video_vae, load_video_vae
-from .mar import MAR, MARConfig, patchify, unpatchify, train_mar, load_mar, generate
+from .videovae import VideoVAE, VideoVAEConfig, train_video_vae, video_vae_scores
+from .mar import MAR, MARConfig, patchify, unpatchify, train_mar, generate, diffusion_loss, diffusion_schedule, random_mask
 
 # %% auto #0
-__all__ = ['CPGG_PRESETS', 'ADHERENCE', 'CPGGConfig', 'cpgg_config', 'cpgg_data', 'trained_cpgg_vae', 'video_tokens',
-           'trained_mar', 'CPGG', 'trained_cpgg', 'cine_phenotypes', 'adherence']
+__all__ = ['CPGG_PRESETS', 'CPGG_VAE', 'CPGG_MAR', 'ADHERENCE', 'CPGGConfig', 'cpgg_config', 'cpgg_data', 'cpgg_vae_checkpoint',
+           'load_cpgg_vae', 'trained_cpgg_vae', 'video_tokens', 'cpgg_mar_checkpoint', 'load_cpgg_mar',
+           'mar_heldout_loss', 'trained_mar', 'CPGG', 'trained_cpgg', 'cine_phenotypes', 'adherence']
 
 # %% ../../nbs/73_models.cpgg.ipynb #b2f92692
 @dataclass
@@ -40,8 +42,8 @@ class CPGGConfig:
     seed: int = 0
 
     def __post_init__(self):
-        for k, cls in (('pheno', PhenoVAEConfig), ('vae', VideoVAEConfig), ('mar', MARConfig)):
-            if isinstance(getattr(self, k), dict): setattr(self, k, cls(**getattr(self, k)))
+        for k, cls in (('pheno', PhenoVAEConfig), ('vae', VideoVAEConfig), ('mar', MARConfig)):   # from a checkpoint: dicts of lists
+            if isinstance(getattr(self, k), dict): setattr(self, k, cls(**{f: tuple(v) if isinstance(v, list) else v for f, v in getattr(self, k).items()}))
         d = self.data_config()
         if (self.vae.frames, self.vae.size) != (d.n_frames, d.resolution):
             raise ValueError(f"the video VAE takes {self.vae.frames} x {self.vae.size}^2 cines; the videos are {d.n_frames} x {d.resolution}^2")
@@ -88,16 +90,35 @@ def cpgg_data(cfg:CPGGConfig, split:str='train', cache:ArtifactCache|None=None, 
     ph = pd.read_csv(folder/'phenotypes.csv').set_index('subject').loc[vs.table.subject].reset_index()
     return vs, ph.assign(condition=vs.table.condition.values)
 
-# %% ../../nbs/73_models.cpgg.ipynb #da3cdf95
-def trained_cpgg_vae(cfg:CPGGConfig, cache:ArtifactCache|None=None, device=None, progress:bool=False)->tuple[VideoVAE, Path]:
-    "(video VAE in eval mode, its checkpoint) trained on the training videos of `cfg`."
+# %% ../../nbs/73_models.cpgg.ipynb #e9ee07cc
+def cpgg_vae_checkpoint(cfg:CPGGConfig, cache:ArtifactCache|None=None, device=None, progress:bool=False, rebuild:bool=False)->Path:
+    "`cpgg-vae.pt` ({'model', 'config': the CPGGConfig}) of the video VAE trained for `cfg` in the artifact cache."
     cache = cache or ArtifactCache()
     def build(folder):
         x = torch.from_numpy(np.asarray(cpgg_data(cfg, 'train', cache)[0].videos))[:, None]       # uint8 [N, 1, T, H, W]
-        train_video_vae(x, cfg.vae, folder, cfg.vae_steps, cfg.vae_batch, cfg.vae_lr, cfg.seed, device, progress)
+        net = train_video_vae(x, cfg.vae, folder, cfg.vae_steps, cfg.vae_batch, cfg.vae_lr, cfg.seed, device, progress)
+        save_checkpoint({'model': net.state_dict(), 'config': asdict(cfg)}, folder/'cpgg-vae.pt')
     from cmrnb.models import videovae
-    path = cache.get_or_build('cpgg-videovae', cfg.vae_key(), build, code=(videovae,))/'videovae.pt'
-    return load_video_vae(path, device)[0], path
+    return cache.get_or_build('cpgg-videovae', cfg.vae_key(), build, rebuild=rebuild, code=(videovae,))/'cpgg-vae.pt'
+
+def load_cpgg_vae(path, device=None, sha256:str|None=None)->tuple[VideoVAE, CPGGConfig]:
+    "A CPGG video VAE and its pipeline config from `cpgg-vae.pt` (weights only, checksum checked)."
+    return load_model(path, CPGGConfig, lambda c: VideoVAE(c.vae), 'CPGG video VAE', device, sha256)
+
+# %% ../../nbs/73_models.cpgg.ipynb #607ad415
+def _test_cines(cfg:CPGGConfig, n:int=32, cache:ArtifactCache|None=None)->tuple[torch.Tensor, torch.Tensor, pd.DataFrame]:
+    "(first n test cines [n, 1, T, H, W], training-mean cine [1, T, H, W], their phenotype vectors) for validation."
+    (tr, _), (te, ph) = cpgg_data(cfg, 'train', cache), cpgg_data(cfg, 'test', cache)
+    return te.tensor(range(min(n, len(te)))), tr.tensor(range(min(256, len(tr)))).mean(0), ph.head(n)
+
+CPGG_VAE = Family('cpgg-vae', config=cpgg_config, build=cpgg_vae_checkpoint, load=load_cpgg_vae, net=lambda cfg: VideoVAE(cfg.vae),
+                  probe=lambda vae, cfg: vae.decode(torch.randn(2, *cfg.vae.latent_shape, generator=torch.Generator().manual_seed(0)).to(vae.scale.device)),
+                  fp16_tol=0.02, validate=lambda vae, cfg: video_vae_scores(vae, *_test_cines(cfg)[:2]))
+
+def trained_cpgg_vae(cfg:CPGGConfig, cache:ArtifactCache|None=None, device=None, progress:bool=False)->tuple[VideoVAE, Path]:
+    "(video VAE in eval mode, its weights): shipped for a shipped profile, else trained once in the artifact cache."
+    path, sha = family_checkpoint(CPGG_VAE, cfg, cache, device, progress)
+    return load_cpgg_vae(path, device, sha)[0], path
 
 @torch.no_grad()
 def video_tokens(vae:VideoVAE, videos:np.ndarray, # uint8 [N, T, H, W]
@@ -107,19 +128,49 @@ def video_tokens(vae:VideoVAE, videos:np.ndarray, # uint8 [N, T, H, W]
     return torch.cat([patchify(vae.latents(torch.from_numpy(np.asarray(videos[i:i + batch], np.float32) / 255)[:, None].to(dev)), patch).cpu()
                       for i in range(0, len(videos), batch)])
 
-# %% ../../nbs/73_models.cpgg.ipynb #2ff274b1
-def trained_mar(cfg:CPGGConfig, cache:ArtifactCache|None=None, device=None, progress:bool=False)->tuple[MAR, Path]:
-    "(MAR in eval mode, its checkpoint) trained on the training videos' tokens and phenotype vectors."
+# %% ../../nbs/73_models.cpgg.ipynb #39621710
+def cpgg_mar_checkpoint(cfg:CPGGConfig, cache:ArtifactCache|None=None, device=None, progress:bool=False, rebuild:bool=False)->Path:
+    "`cpgg-mar.pt` ({'model', 'config': the CPGGConfig}) of the MAR trained for `cfg` on the video VAE's tokens, in the artifact cache."
     cache = cache or ArtifactCache()
     def build(folder):
         vae, _ = trained_cpgg_vae(cfg, cache, device, progress); vs, ph = cpgg_data(cfg, 'train', cache)
         tokens, cond = video_tokens(vae, vs.videos, cfg.mar.patch), torch.tensor(ph[list(PHENO_VECTOR)].values, dtype=torch.float32)
-        train_mar(tokens, cond, cfg.mar, folder, cfg.mar_steps, cfg.mar_batch, cfg.mar_lr, cfg.mar_ema, cfg.seed, device, progress)
+        net = train_mar(tokens, cond, cfg.mar, folder, cfg.mar_steps, cfg.mar_batch, cfg.mar_lr, cfg.mar_ema, cfg.seed, device, progress)
+        save_checkpoint({'model': net.state_dict(), 'config': asdict(cfg)}, folder/'cpgg-mar.pt')
     from cmrnb.models import mar, videovae
-    path = cache.get_or_build('cpgg-mar', cfg.mar_key(), build, code=(mar, videovae, video_tokens))/'mar.pt'
-    return load_mar(path, device)[0], path
+    return cache.get_or_build('cpgg-mar', cfg.mar_key(), build, rebuild=rebuild, code=(mar, videovae, video_tokens))/'cpgg-mar.pt'
 
-# %% ../../nbs/73_models.cpgg.ipynb #f1471caf
+def load_cpgg_mar(path, device=None, sha256:str|None=None)->tuple[MAR, CPGGConfig]:
+    "A CPGG MAR and its pipeline config from `cpgg-mar.pt` (weights only, checksum checked)."
+    return load_model(path, CPGGConfig, lambda c: MAR(c.mar), 'CPGG MAR', device, sha256)
+
+# %% ../../nbs/73_models.cpgg.ipynb #c30f42c5
+@torch.no_grad()
+def mar_heldout_loss(mar:MAR, cfg:CPGGConfig, n:int=32, cache:ArtifactCache|None=None)->dict:
+    "The MAR's diffusion loss on the tokens of `n` test cines, every token masked, given their phenotype vectors or none (fixed noise)."
+    x, _, ph = _test_cines(cfg, n, cache); tok = video_tokens(trained_cpgg_vae(cfg, cache)[0], (x[:, 0] * 255).round().byte().numpy(), cfg.mar.patch)
+    tok, m = tok.to(mar.null.device), torch.ones(tok.shape[:2], dtype=torch.bool, device=mar.null.device)
+    cond = torch.tensor(ph[list(PHENO_VECTOR)].values, dtype=torch.float32, device=tok.device); out = {}
+    for name, ctok in (('cond', mar.cond_token(cond)), ('uncond', mar.cond_token(None, batch=len(tok)))):
+        z = mar(tok, m, ctok)
+        out[f'heldout_loss_{name}'] = float(diffusion_loss(mar.head, tok[m], z[m], diffusion_schedule(cfg.mar.diffusion_steps), 4, torch.Generator().manual_seed(0)))
+    return out
+
+def _probe_mar(mar:MAR, cfg:CPGGConfig)->torch.Tensor:
+    "The transformer's output for fixed tokens, half of them masked, with the null condition."
+    g = torch.Generator().manual_seed(0); dev = mar.null.device
+    tok = torch.randn(2, cfg.mar.n_tokens, cfg.mar.token_dim, generator=g).to(dev)
+    return mar(tok, random_mask(2, cfg.mar.n_tokens, cfg.mar.n_tokens // 2, g).to(dev), mar.cond_token(None, batch=2))
+
+CPGG_MAR = Family('cpgg-mar', config=cpgg_config, build=cpgg_mar_checkpoint, load=load_cpgg_mar, net=lambda cfg: MAR(cfg.mar),
+                  probe=_probe_mar, fp16_tol=0.05, validate=mar_heldout_loss)
+
+def trained_mar(cfg:CPGGConfig, cache:ArtifactCache|None=None, device=None, progress:bool=False)->tuple[MAR, Path]:
+    "(MAR in eval mode, its weights): shipped for a shipped profile, else trained once in the artifact cache."
+    path, sha = family_checkpoint(CPGG_MAR, cfg, cache, device, progress)
+    return load_cpgg_mar(path, device, sha)[0], path
+
+# %% ../../nbs/73_models.cpgg.ipynb #078b1f2e
 @dataclass
 class CPGG:
     "A trained CPGG pipeline."
@@ -151,7 +202,7 @@ def trained_cpgg(cfg:CPGGConfig|str='smoke', cache:ArtifactCache|None=None, devi
     pv = trained_pheno_vae(cfg.pheno, cache, device, progress)[0]
     return CPGG(cfg, pv, trained_cpgg_vae(cfg, cache, device, progress)[0], trained_mar(cfg, cache, device, progress)[0])
 
-# %% ../../nbs/73_models.cpgg.ipynb #714953b8
+# %% ../../nbs/73_models.cpgg.ipynb #6034a7cb
 ADHERENCE = {'LVEF': 'LVEF_al', 'LVEDV': 'LVEDV_al', 'LV_area': 'LV_area', 'sphericity_index': 'sphericity_index'}   # requested -> measured on a 4-chamber cine
 
 def cine_phenotypes(net, seg_cfg, videos:torch.Tensor, # [N, 1, T, H, W] 4-chamber cines in [0, 1]
@@ -167,7 +218,7 @@ def cine_phenotypes(net, seg_cfg, videos:torch.Tensor, # [N, 1, T, H, W] 4-chamb
         rows.append({**lax_function(m, sp), **lax_phenotypes(m, sp, ed=0, warn=False)})
     return pd.DataFrame(rows)[list(ADHERENCE.values())]
 
-# %% ../../nbs/73_models.cpgg.ipynb #5b371aa5
+# %% ../../nbs/73_models.cpgg.ipynb #65727458
 def adherence(requested:pd.DataFrame, # requested phenotype vectors (ADHERENCE keys as columns)
               measured:pd.DataFrame, # `cine_phenotypes` of the cines made for them (same rows)
               train_mean:pd.Series)->pd.DataFrame: # the training vectors' mean (the constant guess)

@@ -17,7 +17,7 @@ from ..train import TrainLoop
 from .mcvae import kl_normal
 
 # %% auto #0
-__all__ = ['EXTRA_PHENOTYPES', 'PHENO_VECTOR', 'DISCRETE', 'HELDOUT_SEED', 'PHENO_VAE_PRESETS', 'subject_phenotypes',
+__all__ = ['EXTRA_PHENOTYPES', 'PHENO_VECTOR', 'DISCRETE', 'HELDOUT_SEED', 'PHENO_VAE_PRESETS', 'PHENO_VAE', 'subject_phenotypes',
            'phantom_phenotypes', 'PhenoVAE', 'pheno_vae_loss', 'PhenoVAEConfig', 'train_pheno_vae', 'load_pheno_vae',
            'sample_phenotypes', 'plausible_phenotypes', 'pheno_vae_scores', 'pheno_vae_config', 'pheno_vae_checkpoint',
            'trained_pheno_vae']
@@ -62,7 +62,8 @@ class PhenoVAE(nn.Module):
         self.n_features, self.latent_dim = n_features, latent_dim
         self.enc = _mlp((n_features, *hidden, 2 * latent_dim)); self.dec = _mlp((latent_dim, *hidden[::-1], n_features))
         self.log_sigma = nn.Parameter(torch.zeros(n_features))                 # decoder noise per standardised feature
-        self.register_buffer('mean', torch.zeros(n_features)); self.register_buffer('std', torch.ones(n_features))
+        for k, v in (('mean', 0.), ('std', 1.), ('lo', -math.inf), ('hi', math.inf)):   # training mean, spread and range
+            self.register_buffer(k, torch.full((n_features,), v))
 
     def encode(self, x:Tensor)->tuple[Tensor, Tensor]:
         assert_shape(x, [None, self.n_features], 'phenotype vectors')
@@ -108,7 +109,7 @@ def train_pheno_vae(x:Tensor, # [N, P] phenotype vectors in their own units
     assert_shape(x, [None, None], 'phenotype vectors')
     dev = get_device(device); torch.manual_seed(cfg.seed); x = x.float()
     net = PhenoVAE(x.shape[1], cfg.latent_dim, cfg.hidden).to(dev)
-    net.mean.copy_(x.mean(0)); net.std.copy_(x.std(0).clamp_min(1e-6))
+    net.mean.copy_(x.mean(0)); net.std.copy_(x.std(0).clamp_min(1e-6)); net.lo.copy_(x.min(0).values); net.hi.copy_(x.max(0).values)
     opt = torch.optim.Adam(net.parameters(), cfg.lr)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: 0.5 * (1 + math.cos(math.pi * min(i / cfg.steps, 1))))
     loop = TrainLoop(out_dir, {'model': net}, {'opt': opt, 'sched': sched}, cfg.steps, ckpt_every=max(cfg.steps // 4, 1),
@@ -135,11 +136,11 @@ def sample_phenotypes(vae:PhenoVAE, n:int, seed:int=0)->'pd.DataFrame':
     return df
 
 def plausible_phenotypes(df:'pd.DataFrame', # phenotype vectors (PHENO_VECTOR columns)
-                         train:'pd.DataFrame', # the training vectors: their ranges
+                         vae:PhenoVAE, # the trained network: its training range
                          margin:float=0.05, tol_ef:float=3.0, tol_ml:float=5.0)->'pd.DataFrame':
     "One row per vector: `in_range`, `ef_consistent`, `sv_consistent`, `esv_below_edv` and `plausible` (all of them)."
     import pandas as pd
-    cols = list(PHENO_VECTOR); lo, hi = train[cols].min(), train[cols].max(); pad = margin * (hi - lo)
+    cols = list(PHENO_VECTOR); lo, hi = (pd.Series(b.cpu().numpy().astype(float), index=cols) for b in (vae.lo, vae.hi)); pad = margin * (hi - lo)
     out = pd.DataFrame({'in_range': ((df[cols] >= lo - pad) & (df[cols] <= hi + pad)).all(1)})
     out['ef_consistent'] = ((df.LVEF - 100 * (1 - df.LVESV / df.LVEDV)).abs() <= tol_ef) & ((df.RVEF - 100 * (1 - df.RVESV / df.RVEDV)).abs() <= tol_ef)
     out['sv_consistent'] = ((df.LVSV - (df.LVEDV - df.LVESV)).abs() <= tol_ml) & ((df.RVSV - (df.RVEDV - df.RVESV)).abs() <= tol_ml)
@@ -147,10 +148,9 @@ def plausible_phenotypes(df:'pd.DataFrame', # phenotype vectors (PHENO_VECTOR co
     out['plausible'] = out.all(1)
     return out
 
-# %% ../../nbs/70_models.phenovae.ipynb #789cff77
+# %% ../../nbs/70_models.phenovae.ipynb #42f456b5
 @torch.no_grad()
-def pheno_vae_scores(vae:PhenoVAE, train:'pd.DataFrame', # the training vectors
-                     heldout:'pd.DataFrame', n:int=2000, seed:int=0)->dict:
+def pheno_vae_scores(vae:PhenoVAE, heldout:'pd.DataFrame', n:int=2000, seed:int=0)->dict:
     "Held-out reconstruction R^2 (mean, worst feature), plausible shares of prior samples and of held-out vectors, mean KS statistic and mean |correlation difference| of samples vs held-out."
     from scipy.stats import ks_2samp
     cols = list(PHENO_VECTOR); x = torch.tensor(heldout[cols].values, dtype=torch.float32, device=vae.mean.device)
@@ -161,8 +161,8 @@ def pheno_vae_scores(vae:PhenoVAE, train:'pd.DataFrame', # the training vectors
     ks = np.mean([ks_2samp(s[c], heldout[c]).statistic for c in cont])
     corr = np.abs(np.corrcoef(s[cont].values.T) - np.corrcoef(heldout[cont].values.T)).mean()
     return {'recon_r2_mean': float(r2.mean()), 'recon_r2_min': float(r2.min()),
-            'sample_plausible': float(plausible_phenotypes(s, train).plausible.mean()),
-            'heldout_plausible': float(plausible_phenotypes(heldout, train).plausible.mean()), 'sample_ks': float(ks), 'sample_corr_diff': float(corr)}
+            'sample_plausible': float(plausible_phenotypes(s, vae).plausible.mean()),
+            'heldout_plausible': float(plausible_phenotypes(heldout, vae).plausible.mean()), 'sample_ks': float(ks), 'sample_corr_diff': float(corr)}
 
 # %% ../../nbs/70_models.phenovae.ipynb #a43ca92b
 PHENO_VAE_PRESETS = {   # sizes and budgets named by the experiment profiles
@@ -176,20 +176,32 @@ def pheno_vae_config(preset:str='smoke', seed:int=0)->PhenoVAEConfig:
     if preset not in PHENO_VAE_PRESETS: raise ValueError(f"unknown phenotype VAE preset {preset!r}; choose from {list(PHENO_VAE_PRESETS)}")
     return PhenoVAEConfig(**PHENO_VAE_PRESETS[preset], seed=seed)
 
-# %% ../../nbs/70_models.phenovae.ipynb #c807f6ea
+# %% ../../nbs/70_models.phenovae.ipynb #b2cdd2bb
 def pheno_vae_checkpoint(cfg:PhenoVAEConfig, cache=None, device=None, progress:bool=True, rebuild:bool=False)->Path:
-    "The artifact folder of the phenotype VAE trained for `cfg` (`phenovae.pt`, and `train.csv`: its training vectors)."
+    "`phenovae.pt` of the phenotype VAE trained for `cfg` in the artifact cache (its training vectors beside it in `train.csv`)."
     from cmrnb.core import ArtifactCache
     def build(folder):
         df = phantom_phenotypes(cfg.n_subjects, 0, cfg.n_frames); df.to_csv(folder/'train.csv', index=False)
         train_pheno_vae(torch.tensor(df[list(PHENO_VECTOR)].values, dtype=torch.float32), cfg, folder, device, progress)
     return (cache or ArtifactCache()).get_or_build('phenovae', cfg, build, rebuild=rebuild, code=(
-        PhenoVAE, _mlp, train_pheno_vae, pheno_vae_loss, phantom_phenotypes, subject_phenotypes))
+        PhenoVAE, _mlp, train_pheno_vae, pheno_vae_loss, phantom_phenotypes, subject_phenotypes))/'phenovae.pt'
 
-def trained_pheno_vae(cfg:PhenoVAEConfig|str='smoke', cache=None, device=None, progress:bool=True)->tuple:
-    "(net, cfg, training vectors DataFrame, checkpoint path) of the phenotype VAE for `cfg` (a config or a preset name)."
-    import pandas as pd
+# %% ../../nbs/70_models.phenovae.ipynb #2f72df35
+from ..weights import Family
+
+def _probe_pheno_vae(vae:PhenoVAE, cfg:PhenoVAEConfig)->Tensor:
+    "Decoded standardised vectors of fixed latent codes."
+    z = torch.randn(8, vae.latent_dim, generator=torch.Generator().manual_seed(0)).to(vae.mean.device)
+    return (vae.decode(z) - vae.mean) / vae.std
+
+PHENO_VAE = Family('phenovae', config=pheno_vae_config, build=pheno_vae_checkpoint, load=load_pheno_vae, probe=_probe_pheno_vae,
+                   net=lambda cfg: PhenoVAE(len(PHENO_VECTOR), cfg.latent_dim, cfg.hidden), fp16_tol=0.02,
+                   validate=lambda vae, cfg: pheno_vae_scores(vae, phantom_phenotypes(300, HELDOUT_SEED, cfg.n_frames)))
+
+def trained_pheno_vae(cfg:PhenoVAEConfig|str='smoke', cache=None, device=None, progress:bool=True)->tuple[PhenoVAE, PhenoVAEConfig, Path]:
+    "The phenotype VAE for `cfg` (a config or a preset name): shipped weights for a shipped profile, else trained once in the artifact cache. (net, cfg, path)"
+    from cmrnb.weights import family_checkpoint
     cfg = pheno_vae_config(cfg) if isinstance(cfg, str) else cfg
-    folder = pheno_vae_checkpoint(cfg, cache, device, progress)
-    net, cfg = load_pheno_vae(folder/'phenovae.pt', device)
-    return net, cfg, pd.read_csv(folder/'train.csv'), folder/'phenovae.pt'
+    path, sha = family_checkpoint(PHENO_VAE, cfg, cache, device, progress)
+    net, cfg = load_pheno_vae(path, device, sha)
+    return net, cfg, path

@@ -47,6 +47,8 @@ class CPGGConfig:
         d = self.data_config()
         if (self.vae.frames, self.vae.size) != (d.n_frames, d.resolution):
             raise ValueError(f"the video VAE takes {self.vae.frames} x {self.vae.size}^2 cines; the videos are {d.n_frames} x {d.resolution}^2")
+        if self.pheno.n_frames != d.n_frames:
+            raise ValueError(f"the phenotype VAE's vectors are sampled at {self.pheno.n_frames} frames per cycle, the videos' at {d.n_frames}")
         if tuple(self.mar.latent_shape) != self.vae.latent_shape or self.mar.n_cond != len(PHENO_VECTOR):
             raise ValueError(f"the MAR needs latent_shape {self.vae.latent_shape} and n_cond {len(PHENO_VECTOR)}, got {tuple(self.mar.latent_shape)} and {self.mar.n_cond}")
 

@@ -1333,5 +1333,6 @@ d = { 'settings': { 'branch': 'main',
                                'cmrnb.weights.shipped_weights': ('weights.html#shipped_weights', 'cmrnb/weights.py'),
                                'cmrnb.weights.signature': ('weights.html#signature', 'cmrnb/weights.py'),
                                'cmrnb.weights.train_weights': ('weights.html#train_weights', 'cmrnb/weights.py'),
+                               'cmrnb.weights.trained_model': ('weights.html#trained_model', 'cmrnb/weights.py'),
                                'cmrnb.weights.weights_dir': ('weights.html#weights_dir', 'cmrnb/weights.py'),
                                'cmrnb.weights.with_overrides': ('weights.html#with_overrides', 'cmrnb/weights.py')}}}

@@ -13,7 +13,7 @@ from .core import CmrnbError, cpu_name, CheckpointError, atomic_write, repo_root
 
 # %% auto #0
 __all__ = ['FAMILIES', 'weights_dir', 'read_manifest', 'signature', 'StaleWeights', 'Family', 'shipped_weights',
-           'family_checkpoint', 'machine_summary', 'with_overrides', 'train_weights', 'family']
+           'family_checkpoint', 'trained_model', 'machine_summary', 'with_overrides', 'train_weights', 'family']
 
 # %% ../nbs/81_weights.ipynb #2c229cf6
 def weights_dir()->Path:
@@ -89,6 +89,14 @@ def family_checkpoint(fam:Family, cfg, cache=None, device=None, progress:bool=Tr
     path, sha = shipped_weights(fam, cfg) or (fam.build(cfg, cache, device, progress, **build_kw), None)
     _record_use(fam, path, sha)
     return path, sha
+
+def trained_model(fam:Family, cfg, # a config, or a profile or preset name of `fam.config`
+                  cache=None, device=None, progress:bool=True, **build_kw)->tuple: # (net, cfg, path)
+    "A family's model for `cfg`: shipped weights for a shipped profile, else trained once in the artifact cache."
+    cfg = fam.config(cfg) if isinstance(cfg, str) else cfg
+    path, sha = family_checkpoint(fam, cfg, cache, device, progress, **build_kw)
+    net, cfg = fam.load(path, device, sha)
+    return net, cfg, path
 
 def _record_use(fam:Family, path:Path, sha:str|None):
     "Note which weights a run used in its folder's `weights.json` (`$CMRNB_RUN_DIR`, set by `cmrnb.experiments.run_experiment`)."

@@ -309,11 +309,8 @@ def trained_segmenter(cfg:SegConfig|str='smoke', # a config, or a preset name
                       cache=None, # an ArtifactCache (default: data/cache)
                       device=None, progress:bool=True)->tuple[SegNet, SegConfig, Path]:
     "The segmenter for `cfg`: shipped weights for a shipped profile (`weights/`), else trained once in the artifact cache. (net, cfg, path)"
-    from cmrnb.weights import family_checkpoint
-    cfg = seg_config(cfg) if isinstance(cfg, str) else cfg
-    path, sha = family_checkpoint(SEGMENTER, cfg, cache, device, progress)
-    net, cfg = load_segmenter(path, device, sha)
-    return net, cfg, path
+    from cmrnb.weights import trained_model
+    return trained_model(SEGMENTER, cfg, cache, device, progress)
 
 # %% ../../nbs/21_analysis.segment.ipynb #30761a60
 def acdc_present()->bool:

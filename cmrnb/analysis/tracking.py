@@ -232,11 +232,8 @@ def trained_tracker(cfg:TrackerConfig|str='smoke', # a config, or a preset name
                     cache=None, # an ArtifactCache (default: data/cache)
                     device=None, workers:int|None=None, progress:bool=True)->tuple: # (net, cfg, checkpoint path)
     "The tracker for `cfg`: shipped weights for a shipped profile (`weights/`), else trained once in the artifact cache."
-    from cmrnb.weights import family_checkpoint
-    cfg = tracker_config(cfg)
-    path, sha = family_checkpoint(TRACKER, cfg, cache, device, progress, workers=workers)
-    net, cfg = load_tracker(path, device, sha)
-    return net, cfg, path
+    from cmrnb.weights import trained_model
+    return trained_model(TRACKER, tracker_config(cfg), cache, device, progress, workers=workers)
 
 # %% ../../nbs/24_analysis.tracking.ipynb #b88d3757
 def _landmark_error(net:TrackerNet, cfg:TrackerConfig, n:int=3)->float:

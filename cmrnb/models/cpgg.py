@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 import torch
 from ..core import ArtifactCache, get_device, save_checkpoint, load_model
-from ..weights import Family, family_checkpoint
+from ..weights import Family, trained_model
 from ..data.phantom import sample_subject
 from .gancmri import gancmri_config, phantom_videos, VideoSet, GANcMRIConfig
 from .phenovae import (PHENO_VECTOR, PhenoVAE, PhenoVAEConfig, pheno_vae_config, trained_pheno_vae,
@@ -119,8 +119,8 @@ CPGG_VAE = Family('cpgg-vae', config=cpgg_config, build=cpgg_vae_checkpoint, loa
 
 def trained_cpgg_vae(cfg:CPGGConfig, cache:ArtifactCache|None=None, device=None, progress:bool=False)->tuple[VideoVAE, Path]:
     "(video VAE in eval mode, its weights): shipped for a shipped profile, else trained once in the artifact cache."
-    path, sha = family_checkpoint(CPGG_VAE, cfg, cache, device, progress)
-    return load_cpgg_vae(path, device, sha)[0], path
+    net, _, path = trained_model(CPGG_VAE, cfg, cache, device, progress)
+    return net, path
 
 @torch.no_grad()
 def video_tokens(vae:VideoVAE, videos:np.ndarray, # uint8 [N, T, H, W]
@@ -169,8 +169,8 @@ CPGG_MAR = Family('cpgg-mar', config=cpgg_config, build=cpgg_mar_checkpoint, loa
 
 def trained_mar(cfg:CPGGConfig, cache:ArtifactCache|None=None, device=None, progress:bool=False)->tuple[MAR, Path]:
     "(MAR in eval mode, its weights): shipped for a shipped profile, else trained once in the artifact cache."
-    path, sha = family_checkpoint(CPGG_MAR, cfg, cache, device, progress)
-    return load_cpgg_mar(path, device, sha)[0], path
+    net, _, path = trained_model(CPGG_MAR, cfg, cache, device, progress)
+    return net, path
 
 # %% ../../nbs/73_models.cpgg.ipynb #078b1f2e
 @dataclass

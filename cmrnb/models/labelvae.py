@@ -254,8 +254,5 @@ LABEL_VAE = Family('labelvae', config=label_vae_config, build=label_vae_checkpoi
 
 def trained_label_vae(cfg:LabelVAEConfig|str='smoke', cache=None, device=None, progress:bool=True)->tuple[LabelVAE, LabelVAEConfig, Path]:
     "The label VAE for `cfg` (a config or a preset name): shipped weights for a shipped profile (`weights/`), else trained once in the artifact cache. (net, cfg, path)"
-    from cmrnb.weights import family_checkpoint
-    cfg = label_vae_config(cfg) if isinstance(cfg, str) else cfg
-    path, sha = family_checkpoint(LABEL_VAE, cfg, cache, device, progress)
-    net, cfg = load_label_vae(path, device, sha)
-    return net, cfg, path
+    from cmrnb.weights import trained_model
+    return trained_model(LABEL_VAE, cfg, cache, device, progress)

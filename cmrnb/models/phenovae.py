@@ -200,8 +200,5 @@ PHENO_VAE = Family('phenovae', config=pheno_vae_config, build=pheno_vae_checkpoi
 
 def trained_pheno_vae(cfg:PhenoVAEConfig|str='smoke', cache=None, device=None, progress:bool=True)->tuple[PhenoVAE, PhenoVAEConfig, Path]:
     "The phenotype VAE for `cfg` (a config or a preset name): shipped weights for a shipped profile, else trained once in the artifact cache. (net, cfg, path)"
-    from cmrnb.weights import family_checkpoint
-    cfg = pheno_vae_config(cfg) if isinstance(cfg, str) else cfg
-    path, sha = family_checkpoint(PHENO_VAE, cfg, cache, device, progress)
-    net, cfg = load_pheno_vae(path, device, sha)
-    return net, cfg, path
+    from cmrnb.weights import trained_model
+    return trained_model(PHENO_VAE, cfg, cache, device, progress)

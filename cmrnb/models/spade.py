@@ -185,8 +185,5 @@ SPADE_GAN = Family('spade', config=spade_config, build=spade_checkpoint, load=lo
 
 def trained_spade(cfg:SpadeConfig|str='smoke', cache=None, device=None, progress:bool=True)->tuple[SPADENet, SpadeConfig, Path]:
     "The SPADE generator for `cfg` (a config or a preset name): shipped weights for a shipped profile (`weights/`), else trained once in the artifact cache. (net, cfg, path)"
-    from cmrnb.weights import family_checkpoint
-    cfg = spade_config(cfg) if isinstance(cfg, str) else cfg
-    path, sha = family_checkpoint(SPADE_GAN, cfg, cache, device, progress)
-    g, cfg = load_spade(path, device, sha)
-    return g, cfg, path
+    from cmrnb.weights import trained_model
+    return trained_model(SPADE_GAN, cfg, cache, device, progress)

@@ -97,7 +97,7 @@ def cpgg_vae_checkpoint(cfg:CPGGConfig, cache:ArtifactCache|None=None, device=No
     "`cpgg-vae.pt` ({'model', 'config': the CPGGConfig}) of the video VAE trained for `cfg` in the artifact cache."
     cache = cache or ArtifactCache()
     def build(folder):
-        x = torch.from_numpy(np.asarray(cpgg_data(cfg, 'train', cache)[0].videos))[:, None]       # uint8 [N, 1, T, H, W]
+        x = torch.from_numpy(np.array(cpgg_data(cfg, 'train', cache)[0].videos))[:, None]         # uint8 [N, 1, T, H, W], in memory
         net = train_video_vae(x, cfg.vae, folder, cfg.vae_steps, cfg.vae_batch, cfg.vae_lr, cfg.seed, device, progress)
         save_checkpoint({'model': net.state_dict(), 'config': asdict(cfg)}, folder/'cpgg-vae.pt')
     from cmrnb.models import videovae

@@ -39,12 +39,13 @@ def subject_phenotypes(subj:Subject, n_frames:int=50)->dict:
              RV_span_deg=math.degrees(2 * s.rv_span), fat_mm=s.fat, BSA=s.bsa, BMI=s.bmi, body=s.body, **s.demographics)
     return {k: float(p[k]) for k in PHENO_VECTOR}
 
-# %% ../../nbs/70_models.phenovae.ipynb #74d85751
-def phantom_phenotypes(n:int, first_seed:int=0, n_frames:int=50)->'pd.DataFrame':
+# %% ../../nbs/70_models.phenovae.ipynb #f2d943d4
+def phantom_phenotypes(n:int, first_seed:int=0, n_frames:int=50, progress:bool=False)->'pd.DataFrame':
     "Phenotype vectors of `n` phantom subjects (conditions drawn: 60 % healthy), one row each, with `subject` and `condition`."
     import pandas as pd
+    from tqdm.auto import tqdm
     rows = []
-    for i in range(first_seed, first_seed + n):
+    for i in tqdm(range(first_seed, first_seed + n), desc='phantom phenotypes', disable=not progress, leave=False):
         s = sample_subject(np.random.default_rng([i, 70]))
         rows.append({'subject': f'pheno{i:06d}', 'condition': s.condition, **subject_phenotypes(s, n_frames)})
     return pd.DataFrame(rows)
@@ -181,7 +182,7 @@ def pheno_vae_checkpoint(cfg:PhenoVAEConfig, cache=None, device=None, progress:b
     "`phenovae.pt` of the phenotype VAE trained for `cfg` in the artifact cache (its training vectors beside it in `train.csv`)."
     from cmrnb.core import ArtifactCache
     def build(folder):
-        df = phantom_phenotypes(cfg.n_subjects, 0, cfg.n_frames); df.to_csv(folder/'train.csv', index=False)
+        df = phantom_phenotypes(cfg.n_subjects, 0, cfg.n_frames, progress); df.to_csv(folder/'train.csv', index=False)
         train_pheno_vae(torch.tensor(df[list(PHENO_VECTOR)].values, dtype=torch.float32), cfg, folder, device, progress)
     return (cache or ArtifactCache()).get_or_build('phenovae', cfg, build, rebuild=rebuild, code=(
         PhenoVAE, _mlp, train_pheno_vae, pheno_vae_loss, phantom_phenotypes, subject_phenotypes))/'phenovae.pt'

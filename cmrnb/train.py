@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from .core import atomic_write, save_checkpoint, load_checkpoint, CheckpointError
 
 # %% auto #0
-__all__ = ['dist_info', 'rng_state', 'set_rng_state', 'TrainLoop']
+__all__ = ['dist_info', 'rng_state', 'set_rng_state', 'TrainLoop', 'cosine_lr']
 
 # %% ../nbs/80_train.ipynb #bd929cd0
 def dist_info()->tuple[int, int]:
@@ -137,3 +137,10 @@ def _log_step(line:str)->float:
     "The step of a metrics.jsonl line; infinity for a line a kill left half-written (so it is dropped)."
     try: return json.loads(line)['step']
     except (ValueError, KeyError, TypeError): return float('inf')
+
+# %% ../nbs/80_train.ipynb #6fb1538b
+def cosine_lr(opt:torch.optim.Optimizer, steps:int, # total optimisation steps
+              warmup:int=0)->torch.optim.lr_scheduler.LambdaLR: # linear warm-up steps (0: none)
+    "Cosine decay to 0 over `steps`, multiplied by a linear warm-up over the first `warmup` steps."
+    import math
+    return torch.optim.lr_scheduler.LambdaLR(opt, lambda i: (min(1., (i + 1) / warmup) if warmup else 1.) * 0.5 * (1 + math.cos(math.pi * min(i / steps, 1))))

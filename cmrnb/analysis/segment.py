@@ -4,7 +4,6 @@
 
 # %% ../../nbs/21_analysis.segment.ipynb #81285085
 from __future__ import annotations
-import math
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
@@ -16,7 +15,7 @@ from ..core import assert_shape, get_device, save_checkpoint, load_model, DataEr
 from ..data.study import Study, LV, MYO, RV, LA, RA
 from ..data.prep import resample, crop_roi, heart_center, normalise
 from ..metrics.features import CardiacEncoder
-from ..train import TrainLoop
+from ..train import TrainLoop, cosine_lr
 
 # %% auto #0
 __all__ = ['SEG_PRESETS', 'CONDITIONS', 'SEGMENTER', 'SCORED_PHENOTYPES', 'SegNet', 'SegConfig', 'to_network', 'network_frames',
@@ -161,7 +160,7 @@ def train_segmenter(x:torch.Tensor, # images [N, 1, S, S]
     dev = get_device(device); torch.manual_seed(cfg.seed)
     net = SegNet(6, cfg.channels, cfg.deep_supervision).to(dev)
     opt = torch.optim.Adam(net.parameters(), cfg.lr)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: 0.5 * (1 + math.cos(math.pi * min(i / cfg.steps, 1))))
+    sched = cosine_lr(opt, cfg.steps)
     loss_fn = DiceCELoss(to_onehot_y=True, softmax=True)
     loop = TrainLoop(out_dir, {'model': net}, {'opt': opt, 'sched': sched}, cfg.steps, ckpt_every=max(cfg.steps // 4, 1),
                      log_every=max(cfg.steps // 50, 1), seed=cfg.seed, progress=progress, desc='segmenter')

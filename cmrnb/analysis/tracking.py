@@ -4,7 +4,7 @@
 
 # %% ../../nbs/24_analysis.tracking.ipynb #b87dc71b
 from __future__ import annotations
-import math, os
+import os
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
@@ -12,7 +12,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from ..core import DataError, ArtifactCache, assert_shape, get_device, save_checkpoint, load_model
-from ..train import TrainLoop
+from ..train import TrainLoop, cosine_lr
 
 from .strain import ed_landmarks
 
@@ -202,7 +202,7 @@ def train_tracker(cfg:TrackerConfig, out_dir, # folder for checkpoints, metrics.
     img, lm = img.to(dev), lm.to(dev)
     net = TrackerNet(cfg).to(dev)
     opt = torch.optim.AdamW(net.parameters(), cfg.lr, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: min(1, (i + 1) / 50) * 0.5 * (1 + math.cos(math.pi * min(i / cfg.steps, 1))))
+    sched = cosine_lr(opt, cfg.steps, warmup=50)
     loop = TrainLoop(out_dir, {'model': net}, {'opt': opt, 'sched': sched}, cfg.steps, ckpt_every=max(cfg.steps // 4, 1),
                      log_every=max(cfg.steps // 50, 1), seed=cfg.seed, progress=progress, desc='tracker')
     model, g = loop.ddp(net.train()), torch.Generator(device=dev)

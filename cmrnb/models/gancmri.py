@@ -18,8 +18,8 @@ from .trajectories import (ed_es_direction, f2f_directions, start_point, ed_es_l
                                        synthesize)
 
 # %% auto #0
-__all__ = ['GANCMRI_PRESETS', 'default_n_pca', 'GANcMRIConfig', 'gancmri_config', 'VideoSet', 'phantom_videos', 'trained_gan',
-           'GANcMRI', 'trained_gancmri']
+__all__ = ['GANCMRI_PRESETS', 'default_n_pca', 'GANcMRIConfig', 'gancmri_config', 'video_subject', 'VideoSet', 'phantom_videos',
+           'trained_gan', 'GANcMRI', 'trained_gancmri']
 
 # %% ../../nbs/33_models.gancmri.ipynb #b7e257c9
 def default_n_pca(n_frames:int)->int:
@@ -94,11 +94,16 @@ def gancmri_config(preset:str='smoke', # a key of GANCMRI_PRESETS
     return GANcMRIConfig(**kw)
 
 # %% ../../nbs/33_models.gancmri.ipynb #92f0dcef
+def video_subject(key:dict, # a GANcMRIConfig's `data_key()`
+                  i:int)->tuple: # (the phantom subject of video i, the random generator that goes on to draw its pose and noise)
+    "The phantom subject of video `i`: what `phantom_videos` renders, and whose exact phenotypes CPGG learns."
+    rng = np.random.default_rng([key['seed'], 33, i])
+    return sample_subject(rng, key['condition'] or None), rng
+
 def _render(args)->tuple:
     "One subject: (video uint8 [T, H, W], LV area per frame [T] in pixels, masks at ED and ES [2, H, W], table row)."
     i, key = args
-    rng = np.random.default_rng([key['seed'], 33, i])
-    subj = sample_subject(rng, key['condition'] or None)
+    subj, rng = video_subject(key, i)
     s = lax_cine(subj, n_frames=key['n_frames'], size=key['resolution'], snr=key['snr'], seed=int(rng.integers(2**31)),
                  fov=key['fov'], pose=key['pose'])
     area = (s.mask[:, 0] == LV).sum((1, 2)); es = int(area.argmin())

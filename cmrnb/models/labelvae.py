@@ -4,7 +4,6 @@
 
 # %% ../../nbs/60_models.labelvae.ipynb #8e23dea7
 from __future__ import annotations
-import math
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
@@ -13,7 +12,7 @@ from torch import nn
 from ..core import assert_shape, get_device, save_checkpoint, load_model, data_root, DataError
 from ..data.study import BG, LV, MYO, RV
 from ..data.prep import resample, crop_roi, normalise
-from ..train import TrainLoop
+from ..train import TrainLoop, cosine_lr
 from .mcvae import kl_normal
 
 # %% auto #0
@@ -107,7 +106,7 @@ def train_label_vae(x:torch.Tensor, # label maps [N, S, S] int64
     dev = get_device(device); torch.manual_seed(cfg.seed)
     net = LabelVAE(cfg.size, cfg.latent_dim, cfg.channels).to(dev)
     opt = torch.optim.Adam(net.parameters(), cfg.lr)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: 0.5 * (1 + math.cos(math.pi * min(i / cfg.steps, 1))))
+    sched = cosine_lr(opt, cfg.steps)
     loop = TrainLoop(out_dir, {'model': net}, {'opt': opt, 'sched': sched}, cfg.steps, ckpt_every=max(cfg.steps // 4, 1),
                      log_every=max(cfg.steps // 50, 1), seed=cfg.seed, progress=progress, desc='label VAE')
     model = loop.ddp(net.train())

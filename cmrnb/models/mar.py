@@ -12,7 +12,7 @@ import torch, torch.nn.functional as F
 from torch import nn, Tensor
 from monai.networks.schedulers import DDIMScheduler
 from ..core import assert_shape, get_device, save_checkpoint, load_model
-from ..train import TrainLoop
+from ..train import TrainLoop, cosine_lr
 
 # %% auto #0
 __all__ = ['patchify', 'unpatchify', 'mask_schedule', 'random_mask', 'timestep_embedding', 'TokenDenoiser', 'diffusion_schedule',
@@ -212,8 +212,7 @@ def train_mar(tokens:Tensor, # [N, n_tokens, d] training tokens (scaled latents,
     net = MAR(cfg).to(dev)
     if cond is not None: net.cond_mean.copy_(cond.float().mean(0)); net.cond_std.copy_(cond.float().std(0).clamp_min(1e-6))
     avg = copy.deepcopy(net).requires_grad_(False); sched = diffusion_schedule(cfg.diffusion_steps)
-    opt = torch.optim.AdamW(net.parameters(), lr, betas=(0.9, 0.95), weight_decay=0.02); warm = max(steps // 20, 1)
-    lrs = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: min((i + 1) / warm, 0.5 * (1 + math.cos(math.pi * min(i / steps, 1)))))
+    opt = torch.optim.AdamW(net.parameters(), lr, betas=(0.9, 0.95), weight_decay=0.02); lrs = cosine_lr(opt, steps, max(steps // 20, 1))
     loop = TrainLoop(out_dir, {'model': net, 'ema': avg}, {'opt': opt, 'sched': lrs}, steps, ckpt_every=max(steps // 10, 1),
                      log_every=max(steps // 100, 1), seed=seed, progress=progress, desc='MAR')
     model = loop.ddp(net.train())

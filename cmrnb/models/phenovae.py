@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn, Tensor
-from ..core import assert_shape, get_device, save_checkpoint, load_model, DataError
+from ..core import assert_shape, get_device, save_checkpoint, load_model
 from ..data.study import PHENOTYPES, DEMOGRAPHICS
 from ..data.phantom import Subject, Heart, sample_subject, phenotypes as truth_phenotypes, strain_field
-from ..train import TrainLoop
+from ..train import TrainLoop, cosine_lr
 from .mcvae import kl_normal
 
 # %% auto #0
@@ -112,14 +112,14 @@ def train_pheno_vae(x:Tensor, # [N, P] phenotype vectors in their own units
     net = PhenoVAE(x.shape[1], cfg.latent_dim, cfg.hidden).to(dev)
     net.mean.copy_(x.mean(0)); net.std.copy_(x.std(0).clamp_min(1e-6)); net.lo.copy_(x.min(0).values); net.hi.copy_(x.max(0).values)
     opt = torch.optim.Adam(net.parameters(), cfg.lr)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: 0.5 * (1 + math.cos(math.pi * min(i / cfg.steps, 1))))
+    sched = cosine_lr(opt, cfg.steps)
     loop = TrainLoop(out_dir, {'model': net}, {'opt': opt, 'sched': sched}, cfg.steps, ckpt_every=max(cfg.steps // 4, 1),
                      log_every=max(cfg.steps // 50, 1), seed=cfg.seed, progress=progress, desc='phenotype VAE')
     model = loop.ddp(net.train())
     for step in loop:
         loss, parts = pheno_vae_loss(net, x[loop.batch_indices(len(x), cfg.batch_size)].to(dev), cfg.kl_weight, model)
         opt.zero_grad(); loss.backward(); opt.step(); sched.step(); loop.log(loss=loss, **parts)
-    save_checkpoint({'model': net.state_dict(), 'config': asdict(cfg), 'n_features': x.shape[1]}, Path(out_dir)/'phenovae.pt')
+    save_checkpoint({'model': net.state_dict(), 'config': asdict(cfg)}, Path(out_dir)/'phenovae.pt')
     return net.eval()
 
 def load_pheno_vae(path, device=None, sha256:str|None=None)->tuple[PhenoVAE, PhenoVAEConfig]:

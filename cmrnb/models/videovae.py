@@ -11,7 +11,7 @@ import numpy as np
 import torch, torch.nn.functional as F
 from torch import nn, Tensor
 from ..core import assert_shape, get_device, save_checkpoint, load_model
-from ..train import TrainLoop
+from ..train import TrainLoop, cosine_lr
 
 # %% auto #0
 __all__ = ['space_to_depth', 'depth_to_space', 'VideoVAEConfig', 'VideoVAE', 'video_vae_loss', 'fit_latent_scale',
@@ -125,9 +125,7 @@ def train_video_vae(x:Tensor, # [N, 1, T, H, W] training cines in [0, 1] (uint8 
     "Train a `VideoVAE`; fit its latent scale; save it to `out_dir/videovae.pt` with its config."
     dev = get_device(device); torch.manual_seed(seed)
     as_float = (lambda b: b.float() / 255) if x.dtype == torch.uint8 else (lambda b: b.float())
-    net = VideoVAE(cfg).to(dev); opt = torch.optim.Adam(net.parameters(), lr)
-    warm = max(steps // 20, 1)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: min((i + 1) / warm, 0.5 * (1 + math.cos(math.pi * min(i / steps, 1)))))
+    net = VideoVAE(cfg).to(dev); opt = torch.optim.Adam(net.parameters(), lr); sched = cosine_lr(opt, steps, max(steps // 20, 1))
     loop = TrainLoop(out_dir, {'model': net}, {'opt': opt, 'sched': sched}, steps, ckpt_every=max(steps // 10, 1),
                      log_every=max(steps // 100, 1), seed=seed, progress=progress, desc='video VAE')
     model = loop.ddp(net.train())

@@ -64,8 +64,8 @@ CPGG_PRESETS = {   # sizes and budgets named by the experiment profiles
                   mar_steps=30, mar_batch=8, mar_lr=2e-3),
     'quick': dict(videos='quick', n_subjects=1200, n_test=200, pheno='quick',
                   vae=dict(frames=20, size=64, channels=(32, 64), t_down=(True,), patch=4, latent_channels=8),
-                  vae_steps=3000, vae_batch=8, mar=dict(patch=(2, 2, 2), width=192, enc_depth=3, dec_depth=3, heads=4),
-                  mar_steps=4000, mar_batch=32),
+                  vae_steps=2400, vae_batch=8, mar=dict(patch=(2, 2, 2), width=192, enc_depth=3, dec_depth=3, heads=4, den_width=128),
+                  mar_steps=3000, mar_batch=32),
 }
 
 def cpgg_config(preset:str='smoke', seed:int=0)->CPGGConfig:

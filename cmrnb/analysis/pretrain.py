@@ -6,15 +6,17 @@
 from __future__ import annotations
 from dataclasses import dataclass, asdict
 from pathlib import Path
-import numpy as np
+import hashlib
+import numpy as np, pandas as pd
 import torch
 from torch import nn, Tensor
 from monai.networks.nets import MaskedAutoEncoderViT
-from ..core import assert_shape, get_device, save_checkpoint, load_model
+from ..core import ArtifactCache, assert_shape, get_device, save_checkpoint, load_model
 from ..train import TrainLoop, cosine_lr
 
 # %% auto #0
-__all__ = ['MAEConfig', 'mae_net', 'frame_patches', 'mae_loss', 'train_mae', 'load_mae', 'mae_features', 'probe_phenotype']
+__all__ = ['MAEConfig', 'mae_net', 'frame_patches', 'mae_loss', 'train_mae', 'load_mae', 'mae_features', 'probe_predictions',
+           'probe_phenotype', 'pretrained_mae', 'pretraining_benefit', 'pretraining_summary']
 
 # %% ../../nbs/26_analysis.pretrain.ipynb #5f5c0a7d
 @dataclass
@@ -87,11 +89,59 @@ def mae_features(mae:MaskedAutoEncoderViT, videos:Tensor, # [N, T, H, W] cines (
         out.append(mae.blocks(torch.cat([mae.cls_token.expand(len(h), -1, -1), h], 1))[:, 1:].mean(1).cpu())
     return torch.cat(out).numpy()
 
-def probe_phenotype(f_train:np.ndarray, y_train:np.ndarray, f_test:np.ndarray, y_test:np.ndarray)->dict:
-    "Ridge-regression probe from frozen features to a phenotype: held-out MAE, R^2, r, and the training-mean guess's MAE."
+def probe_predictions(f_train:np.ndarray, y_train:np.ndarray, f_test:np.ndarray)->np.ndarray:
+    "Held-out predictions of a ridge-regression probe from frozen features to a phenotype (features standardised, penalty by leave-one-out)."
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     from sklearn.linear_model import RidgeCV
-    m = make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-3, 4, 15))).fit(f_train, y_train); p = m.predict(f_test)
+    return make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-3, 4, 15))).fit(f_train, y_train).predict(f_test)
+
+def probe_phenotype(f_train:np.ndarray, y_train:np.ndarray, f_test:np.ndarray, y_test:np.ndarray)->dict:
+    "The probe's held-out MAE, R^2 and r, and the training-mean guess's MAE."
+    p = probe_predictions(f_train, y_train, f_test)
     return {'mae': float(np.abs(p - y_test).mean()), 'r2': float(1 - ((p - y_test) ** 2).sum() / ((y_test - y_test.mean()) ** 2).sum()),
             'r': float(np.corrcoef(p, y_test)[0, 1]), 'mean_guess_mae': float(np.abs(y_train.mean() - y_test).mean())}
+
+# %% ../../nbs/26_analysis.pretrain.ipynb #f9cda1bb
+def pretrained_mae(videos:Tensor, # [N, T, H, W] cines (uint8 is scaled to [0, 1])
+                   cfg:MAEConfig, cache:ArtifactCache|None=None, device=None, progress:bool=True)->MaskedAutoEncoderViT:
+    "An MAE pretrained on `videos`, once per config and content of `videos` in the artifact cache (a killed training resumes)."
+    cache = cache or ArtifactCache(); digest = hashlib.sha256(videos.contiguous().cpu().numpy().tobytes()).hexdigest()[:16]
+    folder = cache.get_or_build('mae', {**asdict(cfg), 'videos': digest, 'n_videos': len(videos)},
+                                lambda f: train_mae(videos, cfg, f, device, progress), code=(train_mae, mae_loss, mae_net))
+    return load_mae(folder/'mae.pt', device)[0].eval()
+
+# %% ../../nbs/26_analysis.pretrain.ipynb #a7a2d9f5
+def pretraining_benefit(real:Tensor, # [N, T, H, W] real cines to pretrain on
+                        synthetic:Tensor, # [M, T, H, W] synthetic cines (same dtype): the first ratio * N are added
+                        probe_train:tuple, # (cines [n, T, H, W], phenotype [n]): labelled real subjects that fit each probe
+                        probe_test:tuple, # (cines, phenotype): held-out real subjects that score it
+                        cfg:MAEConfig, ratios:tuple=(0., 1., 3.), cache:ArtifactCache|None=None, device=None,
+                        progress:bool=True)->pd.DataFrame: # one row per arm and test subject: arm, ratio, subject, truth, pred
+    "The phenotype probe's held-out predictions for each arm: training-mean guess, random initialisation, real + ratio x synthetic pretraining."
+    if real.dtype != synthetic.dtype: raise ValueError(f"real cines are {real.dtype}, synthetic ones {synthetic.dtype}: pass both as uint8 or both as float")
+    (xa, ya), (xb, yb) = probe_train, probe_test; torch.manual_seed(cfg.seed)
+    preds = {'training-mean guess': (np.nan, np.full(len(yb), np.mean(ya)))}
+    nets = {'random init': (np.nan, mae_net(cfg).to(get_device(device)).eval())}
+    for r in ratios:
+        k = int(round(r * len(real)))
+        if k > len(synthetic): raise ValueError(f"ratio {r:g} needs {k} synthetic cines; {len(synthetic)} were given")
+        nets['real only' if k == 0 else f'real + {r:.0%} synthetic'] = (r, pretrained_mae(torch.cat([real, synthetic[:k]]), cfg, cache, device, progress))
+    preds |= {name: (r, probe_predictions(mae_features(m, xa), ya, mae_features(m, xb))) for name, (r, m) in nets.items()}
+    return pd.DataFrame([{'arm': name, 'ratio': r, 'subject': i, 'truth': float(t), 'pred': float(q)}
+                         for name, (r, p) in preds.items() for i, (t, q) in enumerate(zip(yb, p))])
+
+# %% ../../nbs/26_analysis.pretrain.ipynb #1636025b
+def pretraining_summary(df:pd.DataFrame # from `pretraining_benefit`
+                       )->pd.DataFrame:
+    "Per arm: probe MAE, R^2 and r on the held-out subjects, and its absolute error minus the real-only arm's (paired mean, 95 % CI, p)."
+    from scipy.stats import ttest_rel
+    err = lambda d: (d.pred - d.truth).abs().to_numpy()
+    base = err(df[df.arm == 'real only'].sort_values('subject')); rows = []
+    for arm, d in df.groupby('arm', sort=False):
+        d = d.sort_values('subject'); e = err(d); t = ttest_rel(e, base) if arm != 'real only' else None
+        lo, hi = t.confidence_interval(0.95) if t else (np.nan, np.nan)
+        r = np.corrcoef(d.pred, d.truth)[0, 1] if d.pred.nunique() > 1 else np.nan
+        rows.append({'arm': arm, 'ratio': d.ratio.iloc[0], 'mae': e.mean(), 'r2': 1 - ((d.pred - d.truth) ** 2).sum() / ((d.truth - d.truth.mean()) ** 2).sum(),
+                     'r': r, 'mae_minus_real_only': (e - base).mean(), 'ci_low': float(lo), 'ci_high': float(hi), 'p': float(t.pvalue) if t else np.nan, 'n_test': len(d)})
+    return pd.DataFrame(rows).set_index('arm')

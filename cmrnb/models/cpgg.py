@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np, pandas as pd
 import torch
+from tqdm.auto import tqdm
 from ..core import ArtifactCache, save_checkpoint, load_model
 from ..weights import Family, trained_model
 from .gancmri import gancmri_config, phantom_videos, video_subject, VideoSet, GANcMRIConfig
@@ -19,7 +20,7 @@ from .mar import MAR, MARConfig, patchify, unpatchify, train_mar, generate, diff
 # %% auto #0
 __all__ = ['CPGG_PRESETS', 'CPGG_VAE', 'CPGG_MAR', 'ADHERENCE', 'CPGGConfig', 'cpgg_config', 'cpgg_data', 'cpgg_vae_checkpoint',
            'load_cpgg_vae', 'trained_cpgg_vae', 'video_tokens', 'cpgg_mar_checkpoint', 'load_cpgg_mar',
-           'mar_heldout_loss', 'trained_mar', 'CPGG', 'trained_cpgg', 'cine_phenotypes', 'adherence']
+           'mar_heldout_loss', 'trained_mar', 'CPGG', 'trained_cpgg', 'synthetic_cines', 'cine_phenotypes', 'adherence']
 
 # %% ../../nbs/73_models.cpgg.ipynb #b2f92692
 @dataclass
@@ -182,12 +183,12 @@ class CPGG:
 
     @torch.no_grad()
     def generate(self, requests:pd.DataFrame|None=None, n:int|None=None, cfg_scale:float=3.0, steps:int=16,
-                 sample_steps:int=50, temperature:float=1.0, seed:int=0, batch:int=32)->torch.Tensor:
-        "Cines [n, 1, T, H, W] in [0, 1] for the requested phenotype vectors (or `n` unconditional ones)."
+                 sample_steps:int=50, temperature:float=1.0, seed:int=0, batch:int=32, progress:bool=False)->torch.Tensor:
+        "Cines [n, 1, T, H, W] in [0, 1] for the requested phenotype vectors (or `n` unconditional ones); a bar over batches when `progress`."
         if requests is None and n is None: raise ValueError("give requests (phenotype vectors) or n (unconditional)")
         cond = None if requests is None else torch.tensor(requests[list(PHENO_VECTOR)].values, dtype=torch.float32)
         n = len(cond) if cond is not None else n; out = []
-        for i in range(0, n, batch):
+        for i in tqdm(range(0, n, batch), desc='CPGG cines', unit='batch', disable=not progress, leave=False):
             c = None if cond is None else cond[i:i + batch]; m = len(c) if c is not None else min(batch, n - i)
             tok = generate(self.mar, m, c, steps, cfg_scale, sample_steps, temperature, seed + i)
             out.append(self.vae.from_latents(unpatchify(tok, self.cfg.mar.latent_shape, self.cfg.mar.patch)).cpu())
@@ -198,6 +199,18 @@ def trained_cpgg(cfg:CPGGConfig|str='smoke', cache:ArtifactCache|None=None, devi
     cfg = cpgg_config(cfg) if isinstance(cfg, str) else cfg
     pv = trained_pheno_vae(cfg.pheno, cache, device, progress)[0]
     return CPGG(cfg, pv, trained_cpgg_vae(cfg, cache, device, progress)[0], trained_mar(cfg, cache, device, progress)[0])
+
+# %% ../../nbs/73_models.cpgg.ipynb #73dcee1f
+def synthetic_cines(cp:CPGG, n:int, cfg_scale:float=3.0, steps:int=16, sample_steps:int=50, seed:int=0, batch:int=32,
+                    cache:ArtifactCache|None=None, progress:bool=False)->tuple[torch.Tensor, pd.DataFrame]: # (uint8 [n, T, H, W], requests)
+    "`n` cines generated for phenotype vectors from the phenotype VAE's prior (once, in the artifact cache), and those vectors."
+    cache = cache or ArtifactCache()
+    key = {**cp.cfg.mar_key(), 'pheno': asdict(cp.cfg.pheno), 'n': n, 'cfg_scale': cfg_scale, 'steps': steps, 'sample_steps': sample_steps, 'seed': seed}
+    def build(folder):
+        req = cp.requests(n, seed); v = cp.generate(req, cfg_scale=cfg_scale, steps=steps, sample_steps=sample_steps, seed=seed, batch=batch, progress=progress)
+        np.save(folder/'videos.npy', (v[:, 0] * 255).round().byte().numpy()); req.to_csv(folder/'requests.csv', index=False)
+    folder = cache.get_or_build('cpgg-synthetic', key, build, code=(generate, CPGG))
+    return torch.from_numpy(np.load(folder/'videos.npy')), pd.read_csv(folder/'requests.csv')
 
 # %% ../../nbs/73_models.cpgg.ipynb #6034a7cb
 ADHERENCE = {'LVEF': 'LVEF_al', 'LVEDV': 'LVEDV_al', 'LV_area': 'LV_area', 'sphericity_index': 'sphericity_index'}   # requested -> measured on a 4-chamber cine

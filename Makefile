@@ -25,7 +25,7 @@ test: install
 	  if [ "$$before" != "$$(git status --porcelain --untracked-files=all -- cmrnb)" ]; then \
 	    echo "cmrnb/ differed from what nbs/ export: nbdev_export has now rewritten it; review and commit both"; exit 1; fi; fi
 	OMP_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers 2 --timing
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 reproduce: install
 	$(BIN)/cmrnb reproduce --profile $(PROFILE)

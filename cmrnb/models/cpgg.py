@@ -81,7 +81,8 @@ def cpgg_data(cfg:CPGGConfig, split:str='train', cache:ArtifactCache|None=None, 
     "(videos, phenotype vectors: one row per video, PHENO_VECTOR columns with `subject` and `condition`) of one split."
     cache = cache or ArtifactCache(); d = cfg.data_config(); key = d.data_key()
     def build(folder):
-        rows = [{'subject': f"gancmri{i:05d}", **subject_phenotypes(video_subject(key, i)[0], key['n_frames'])} for i in range(key['n_subjects'])]
+        rows = [{'subject': f"gancmri{i:05d}", **subject_phenotypes(video_subject(key, i)[0], key['n_frames'])}
+                for i in tqdm(range(key['n_subjects']), desc='phenotype vectors', disable=not progress, leave=False)]
         pd.DataFrame(rows).to_csv(folder/'phenotypes.csv', index=False)
     folder = cache.get_or_build('cpgg-phenotypes', key, build, code=(video_subject, subject_phenotypes))
     vs = phantom_videos(d, split, cache, progress=progress)
@@ -93,7 +94,7 @@ def cpgg_vae_checkpoint(cfg:CPGGConfig, cache:ArtifactCache|None=None, device=No
     "`cpgg-vae.pt` ({'model', 'config': the CPGGConfig}) of the video VAE trained for `cfg` in the artifact cache."
     cache = cache or ArtifactCache()
     def build(folder):
-        x = torch.from_numpy(np.array(cpgg_data(cfg, 'train', cache)[0].videos))[:, None]         # uint8 [N, 1, T, H, W], in memory
+        x = torch.from_numpy(np.array(cpgg_data(cfg, 'train', cache, progress)[0].videos))[:, None]         # uint8 [N, 1, T, H, W], in memory
         net = train_video_vae(x, cfg.vae, folder, cfg.vae_steps, cfg.vae_batch, cfg.vae_lr, cfg.seed, device, progress)
         save_checkpoint({'model': net.state_dict(), 'config': asdict(cfg)}, folder/'cpgg-vae.pt')
     from cmrnb.models import videovae
@@ -131,7 +132,7 @@ def cpgg_mar_checkpoint(cfg:CPGGConfig, cache:ArtifactCache|None=None, device=No
     "`cpgg-mar.pt` ({'model', 'config': the CPGGConfig}) of the MAR trained for `cfg` on the video VAE's tokens, in the artifact cache."
     cache = cache or ArtifactCache()
     def build(folder):
-        vae, _ = trained_cpgg_vae(cfg, cache, device, progress); vs, ph = cpgg_data(cfg, 'train', cache)
+        vae, _ = trained_cpgg_vae(cfg, cache, device, progress); vs, ph = cpgg_data(cfg, 'train', cache, progress)
         tokens, cond = video_tokens(vae, vs.videos, cfg.mar.patch), torch.tensor(ph[list(PHENO_VECTOR)].values, dtype=torch.float32)
         net = train_mar(tokens, cond, cfg.mar, folder, cfg.mar_steps, cfg.mar_batch, cfg.mar_lr, cfg.mar_ema, cfg.seed, device, progress)
         save_checkpoint({'model': net.state_dict(), 'config': asdict(cfg)}, folder/'cpgg-mar.pt')

@@ -176,7 +176,8 @@ def train_weights(fam:Family, profile:str='quick',
 # %% ../nbs/81_weights.ipynb #a08b3c04
 FAMILIES = {'segmenter': 'cmrnb.analysis.segment:SEGMENTER', 'tracker': 'cmrnb.analysis.tracking:TRACKER',
             'labelvae': 'cmrnb.models.labelvae:LABEL_VAE', 'spade': 'cmrnb.models.spade:SPADE_GAN',
-            'phenovae': 'cmrnb.models.phenovae:PHENO_VAE', 'cpgg-vae': 'cmrnb.models.cpgg:CPGG_VAE'}
+            'phenovae': 'cmrnb.models.phenovae:PHENO_VAE', 'cpgg-vae': 'cmrnb.models.cpgg:CPGG_VAE', 'cpgg-mar': 'cmrnb.models.cpgg:CPGG_MAR',
+            'cpgg-ldm': 'cmrnb.models.videoldm:VIDEO_LDM'}
 
 def family(name:str)->Family:
     "The `Family` registered as `name`."

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/50_models.ldm.ipynb #d2265711
 from __future__ import annotations
-import math
+import copy, math
 from dataclasses import dataclass, field
 import numpy as np
 import torch, torch.nn.functional as F
@@ -14,13 +14,14 @@ from monai.networks.schedulers import DDIMScheduler
 from monai.inferers import DiffusionInferer
 from ..core import DataError, assert_shape, get_device
 from ..data.study import DEMOGRAPHICS
-from ..train import TrainLoop
+from ..train import TrainLoop, cosine_lr
 
 # %% auto #0
 __all__ = ['CONDITION_RANGES', 'normalise_conditions', 'denormalise_conditions', 'to_channels', 'from_channels', 'pad_to',
            'AEConfig', 'VolumeAE', 'ae_loss', 'train_ae', 'ae_recon_error', 'UNetConfig', 'ConditionEmbedder',
-           'Denoiser', 'make_scheduler', 'ddim_sample', 'LDMConfig', 'ImageMaskLDM', 'encode_dataset', 'train_ldm',
-           'CineLDMConfig', 'cine_channels', 'cine_frames', 'CineLDM', 'volumes_from_studies', 'cines_from_studies']
+           'Denoiser', 'make_scheduler', 'ddim_sample', 'LDMConfig', 'ImageMaskLDM', 'encode_dataset', 'train_denoiser',
+           'train_ldm', 'CineLDMConfig', 'cine_channels', 'cine_frames', 'CineLDM', 'volumes_from_studies',
+           'cines_from_studies']
 
 # %% ../../nbs/50_models.ldm.ipynb #a1727a23
 CONDITION_RANGES = {'age': (40., 80.), 'sex': (0., 1.), 'height': (147., 195.), 'weight': (49., 116.),
@@ -302,25 +303,37 @@ def encode_dataset(model:nn.Module, x:Tensor, batch_size:int=8, device=None)->Te
     dev = get_device(device); model.to(dev).eval()
     return torch.cat([model.latents(x[i:i + batch_size].to(dev)).cpu() for i in range(0, len(x), batch_size)])
 
+def train_denoiser(denoiser:Denoiser, z:Tensor, # [N, C, ...] training latents (CPU)
+                   out_dir, cond:Tensor|None=None, # [N, cond_dim] normalised conditions (conditional models)
+                   steps:int=10000, batch_size:int=32, lr:float=1e-5, # ch. 5: 10k steps, batch 32, lr 1e-5
+                   ema:float=0., # > 0: also keep this exponential moving average of the weights (returned instead)
+                   cosine:bool=False, # decay the learning rate to 0 on a cosine (5 % warm-up)
+                   device=None, **kw)->Denoiser: # ckpt_every, log_every, seed, progress
+    "Train a noise predictor on latents with the L1 noise loss (resuming from `out_dir/last.pt`); returns it (or its EMA) in eval mode."
+    dev = get_device(device); denoiser.to(dev); avg = copy.deepcopy(denoiser).requires_grad_(False) if ema > 0 else None
+    opt = torch.optim.Adam(denoiser.parameters(), lr, betas=(0.9, 0.99)); opts = {'opt': opt}
+    if cosine: opts['sched'] = cosine_lr(opt, steps, max(steps // 20, 1))
+    loop = TrainLoop(out_dir, {'denoiser': denoiser, **({'ema': avg} if avg else {})}, opts, steps, desc='diffusion', **_loop_kw(kw))
+    net, inferer = loop.ddp(denoiser.train()), DiffusionInferer(make_scheduler(denoiser.cfg.n_train_steps))
+    for step in loop:
+        i = loop.batch_indices(len(z), batch_size); zb = z[i].to(dev)
+        noise = torch.randn_like(zb); t = torch.randint(0, inferer.scheduler.num_train_timesteps, (len(zb),), device=dev)
+        loss = (inferer(zb, net, noise, t, condition=None if cond is None else cond[i].to(dev)) - noise).abs().mean()
+        opt.zero_grad(); loss.backward(); opt.step(); loop.log(loss=loss.detach())
+        if cosine: opts['sched'].step()
+        if avg:
+            with torch.no_grad():
+                for a, p in zip(avg.parameters(), denoiser.parameters()): a.lerp_(p, 1 - min(ema, (step + 1) / (step + 10)))
+    return (avg or denoiser).eval()
+
 def train_ldm(model:nn.Module, # an `ImageMaskLDM` or `CineLDM` with a trained autoencoder
               x:Tensor, # training inputs: [N, C, Z, H, W] volumes or [N, C, T, Z, H, W] cines (CPU)
               out_dir, cond:Tensor|None=None, # [N, cond_dim] normalised conditions (conditional models)
-              steps:int=10000, batch_size:int=32, lr:float=1e-5, # ch. 5: 10k steps, batch 32, lr 1e-5
-              device=None, **kw)->nn.Module: # ckpt_every, log_every, seed, progress
-    "Train the noise predictor on the autoencoder's latents; returns the model in eval mode."
+              steps:int=10000, batch_size:int=32, lr:float=1e-5, device=None, **kw)->nn.Module: # ckpt_every, log_every, seed, progress
+    "Set the latent scale from the training set and train the noise predictor on the autoencoder's latents; returns the model in eval mode."
     dev = get_device(device); model.to(dev).eval()
-    opt = torch.optim.Adam(model.denoiser.parameters(), lr, betas=(0.9, 0.99))
-    loop = TrainLoop(out_dir, {'ldm': model}, {'opt': opt}, steps, desc='diffusion', **_loop_kw(kw))
-    if loop.step == 0:                                   # latent scale from the training set (resumed runs keep theirs)
-        model.scale.fill_(1.); model.scale.fill_(1 / encode_dataset(model, x, device=dev).std().clamp_min(1e-6).item())
-    z = encode_dataset(model, x, device=dev)
-    net, inferer = loop.ddp(model.denoiser.train()), DiffusionInferer(make_scheduler(model.cfg.unet.n_train_steps))
-    for _ in loop:
-        i = loop.batch_indices(len(z), batch_size); zb = z[i].to(dev)
-        noise = torch.randn_like(zb); t = torch.randint(0, inferer.scheduler.num_train_timesteps, (len(zb),), device=dev)
-        eps = inferer(zb, net, noise, t, condition=None if cond is None else cond[i].to(dev))
-        loss = (eps - noise).abs().mean()
-        opt.zero_grad(); loss.backward(); opt.step(); loop.log(loss=loss.detach())
+    model.scale.fill_(1.); model.scale.fill_(1 / encode_dataset(model, x, device=dev).std().clamp_min(1e-6).item())
+    train_denoiser(model.denoiser, encode_dataset(model, x, device=dev), out_dir, cond, steps, batch_size, lr, device=dev, **kw)
     return model.eval()
 
 # %% ../../nbs/50_models.ldm.ipynb #60ccb9a5

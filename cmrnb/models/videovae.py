@@ -101,6 +101,10 @@ class VideoVAE(nn.Module):
     def latents(self, x:Tensor)->Tensor: return self.encode(x)[0] * self.scale     # scaled posterior means
     @torch.no_grad()
     def from_latents(self, z:Tensor)->Tensor: return self.decode(z / self.scale).clamp(0, 1)
+    @torch.no_grad()
+    def reconstruct(self, x:Tensor, batch:int=8)->Tensor: # [N, 1, T, H, W] in [0, 1], on x's device
+        "Reconstructions from the posterior means, `batch` cines at a time."
+        return torch.cat([self.from_latents(self.latents(x[i:i + batch].to(self.scale.device))).to(x.device) for i in range(0, len(x), batch)])
 
 # %% ../../nbs/71_models.videovae.ipynb #c7b8de94
 def video_vae_loss(vae:VideoVAE, x:Tensor, net:nn.Module|None=None)->tuple[Tensor, dict]:
@@ -148,8 +152,7 @@ def video_vae_scores(vae:VideoVAE, x:Tensor, # [N, 1, T, H, W] held-out cines in
                      batch:int=8)->dict:
     "Mean SSIM, PSNR and L1 per frame of the reconstructions (`recon_*`) and of the training-mean cine (`mean_*`), against `x` and, given, `clean` (`*_clean`)."
     from cmrnb.metrics.similarity import ssim, psnr
-    dev = vae.scale.device
-    rec = torch.cat([vae.from_latents(vae.latents(x[i:i + batch].to(dev))).cpu() for i in range(0, len(x), batch)])
+    rec = vae.reconstruct(x, batch)
     out = {}
     for ref, tag in ((x, ''), (clean, '_clean')):
         if ref is None: continue

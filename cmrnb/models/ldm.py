@@ -303,6 +303,7 @@ def encode_dataset(model:nn.Module, x:Tensor, batch_size:int=8, device=None)->Te
     dev = get_device(device); model.to(dev).eval()
     return torch.cat([model.latents(x[i:i + batch_size].to(dev)).cpu() for i in range(0, len(x), batch_size)])
 
+# %% ../../nbs/50_models.ldm.ipynb #95803275
 def train_denoiser(denoiser:Denoiser, z:Tensor, # [N, C, ...] training latents (CPU)
                    out_dir, cond:Tensor|None=None, # [N, cond_dim] normalised conditions (conditional models)
                    steps:int=10000, batch_size:int=32, lr:float=1e-5, # ch. 5: 10k steps, batch 32, lr 1e-5
@@ -326,6 +327,7 @@ def train_denoiser(denoiser:Denoiser, z:Tensor, # [N, C, ...] training latents (
                 for a, p in zip(avg.parameters(), denoiser.parameters()): a.lerp_(p, 1 - min(ema, (step + 1) / (step + 10)))
     return (avg or denoiser).eval()
 
+# %% ../../nbs/50_models.ldm.ipynb #334f3cc2
 def train_ldm(model:nn.Module, # an `ImageMaskLDM` or `CineLDM` with a trained autoencoder
               x:Tensor, # training inputs: [N, C, Z, H, W] volumes or [N, C, T, Z, H, W] cines (CPU)
               out_dir, cond:Tensor|None=None, # [N, cond_dim] normalised conditions (conditional models)

@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from .core import atomic_write, save_checkpoint, load_checkpoint, CheckpointError
 
 # %% auto #0
-__all__ = ['dist_info', 'rng_state', 'set_rng_state', 'TrainLoop', 'cosine_lr']
+__all__ = ['dist_info', 'rng_state', 'set_rng_state', 'TrainLoop', 'cosine_lr', 'ema_update']
 
 # %% ../nbs/80_train.ipynb #bd929cd0
 def dist_info()->tuple[int, int]:
@@ -144,3 +144,10 @@ def cosine_lr(opt:torch.optim.Optimizer, steps:int, # total optimisation steps
     "Cosine decay to 0 over `steps`, multiplied by a linear warm-up over the first `warmup` steps."
     import math
     return torch.optim.lr_scheduler.LambdaLR(opt, lambda i: (min(1., (i + 1) / warmup) if warmup else 1.) * 0.5 * (1 + math.cos(math.pi * min(i / steps, 1))))
+
+# %% ../nbs/80_train.ipynb #701f8aa7
+@torch.no_grad()
+def ema_update(avg:nn.Module, net:nn.Module, beta:float):
+    "The moving average `avg` <- beta avg + (1 - beta) net for parameters; buffers copied."
+    for pa, p in zip(avg.parameters(), net.parameters()): pa.lerp_(p.detach(), 1 - beta)
+    for ba, b in zip(avg.buffers(), net.buffers()): ba.copy_(b)

@@ -14,7 +14,7 @@ from monai.networks.schedulers import DDIMScheduler
 from monai.inferers import DiffusionInferer
 from ..core import DataError, assert_shape, get_device
 from ..data.study import DEMOGRAPHICS
-from ..train import TrainLoop, cosine_lr
+from ..train import TrainLoop, cosine_lr, ema_update
 
 # %% auto #0
 __all__ = ['CONDITION_RANGES', 'normalise_conditions', 'denormalise_conditions', 'to_channels', 'from_channels', 'pad_to',
@@ -322,9 +322,7 @@ def train_denoiser(denoiser:Denoiser, z:Tensor, # [N, C, ...] training latents (
         loss = (inferer(zb, net, noise, t, condition=None if cond is None else cond[i].to(dev)) - noise).abs().mean()
         opt.zero_grad(); loss.backward(); opt.step(); loop.log(loss=loss.detach())
         if cosine: opts['sched'].step()
-        if avg:
-            with torch.no_grad():
-                for a, p in zip(avg.parameters(), denoiser.parameters()): a.lerp_(p, 1 - min(ema, (step + 1) / (step + 10)))
+        if avg: ema_update(avg, denoiser, min(ema, (step + 1) / (step + 10)))
     return (avg or denoiser).eval()
 
 # %% ../../nbs/50_models.ldm.ipynb #334f3cc2

@@ -12,7 +12,7 @@ import torch, torch.nn.functional as F
 from torch import nn, Tensor
 from monai.networks.schedulers import DDIMScheduler
 from ..core import assert_shape, get_device, save_checkpoint, load_model
-from ..train import TrainLoop, cosine_lr
+from ..train import TrainLoop, cosine_lr, ema_update
 
 # %% auto #0
 __all__ = ['patchify', 'unpatchify', 'mask_schedule', 'random_mask', 'timestep_embedding', 'TokenDenoiser', 'diffusion_schedule',
@@ -220,8 +220,7 @@ def train_mar(tokens:Tensor, # [N, n_tokens, d] training tokens (scaled latents,
         idx = loop.batch_indices(len(tokens), batch_size)
         loss = mar_loss(net, tokens[idx].float().to(dev), None if cond is None else cond[idx].float().to(dev), sched, g, model)
         opt.zero_grad(); loss.backward(); opt.step(); lrs.step(); loop.log(loss=loss)
-        with torch.no_grad():
-            for a, p in zip(avg.parameters(), net.parameters()): a.lerp_(p, 1 - min(ema, (step + 1) / (step + 10)))
+        ema_update(avg, net, min(ema, (step + 1) / (step + 10)))
     save_checkpoint({'model': avg.state_dict(), 'config': asdict(cfg)}, Path(out_dir)/'mar.pt')
     return avg.eval()
 

@@ -10,13 +10,13 @@ from pathlib import Path
 import torch, torch.nn.functional as F, torch.distributed as dist
 from torch import nn
 from ..core import assert_shape, get_device, seed_everything, save_json, DataError
-from ..train import TrainLoop
+from ..train import TrainLoop, ema_update
 
 # %% auto #0
 __all__ = ['NOISE_MODES', 'StyleGAN2Config', 'lrelu', 'EqLinear', 'upsample2x', 'downsample2x', 'ModConv', 'SynthesisLayer',
            'ToImage', 'SynthesisBlock', 'SynthesisNetwork', 'MappingNetwork', 'Generator', 'to_unit', 'from_unit',
            'EqConv', 'minibatch_std', 'DiscriminatorBlock', 'Discriminator', 'g_loss', 'd_loss', 'r1_penalty',
-           'ema_update', 'ema_beta', 'train_stylegan2']
+           'ema_beta', 'train_stylegan2']
 
 # %% ../../nbs/30_models.stylegan2.ipynb #b9960dc4
 @dataclass
@@ -288,12 +288,6 @@ def r1_penalty(D:nn.Module, real:torch.Tensor)->torch.Tensor:
     return g.float().square().sum([1, 2, 3])
 
 # %% ../../nbs/30_models.stylegan2.ipynb #687293c7
-@torch.no_grad()
-def ema_update(G_ema:nn.Module, G:nn.Module, beta:float):
-    "G_ema <- beta G_ema + (1 - beta) G for parameters; buffers copied."
-    for pe, p in zip(G_ema.parameters(), G.parameters()): pe.lerp_(p.detach(), 1 - beta)
-    for be, b in zip(G_ema.buffers(), G.buffers()): be.copy_(b)
-
 def ema_beta(batch_size:int, ema_kimg:float=10.,
              nimg:int|None=None, # images seen so far (with `ema_rampup`)
              ema_rampup:float|None=None, # None: a constant half-life; else half-life <= ema_rampup * nimg

@@ -64,7 +64,7 @@ CPGG_PRESETS = {   # sizes and budgets named by the experiment profiles
                   mar=dict(patch=(2, 2, 2), width=32, enc_depth=1, dec_depth=1, heads=2, den_width=32, den_depth=2),
                   mar_steps=30, mar_batch=8, mar_lr=2e-3),
     'quick': dict(videos='quick', n_subjects=1200, n_test=200, pheno='quick',
-                  vae=dict(frames=20, size=64, channels=(32, 64), t_down=(True,), patch=4, latent_channels=8),
+                  vae=dict(frames=20, size=64, channels=(32, 64), t_down=(True,), patch=4, latent_channels=8, motion_weight=10.),
                   vae_steps=2400, vae_batch=8, mar=dict(patch=(2, 2, 2), width=192, enc_depth=3, dec_depth=3, heads=4, den_width=128),
                   mar_steps=3000, mar_batch=32),
 }

@@ -14,8 +14,8 @@ from ..core import assert_shape, get_device, save_checkpoint, load_model
 from ..train import TrainLoop, cosine_lr
 
 # %% auto #0
-__all__ = ['space_to_depth', 'depth_to_space', 'VideoVAEConfig', 'VideoVAE', 'video_vae_loss', 'fit_latent_scale',
-           'train_video_vae', 'load_video_vae', 'video_vae_scores']
+__all__ = ['space_to_depth', 'depth_to_space', 'VideoVAEConfig', 'VideoVAE', 'motion_weights', 'video_vae_loss',
+           'fit_latent_scale', 'train_video_vae', 'load_video_vae', 'video_vae_scores']
 
 # %% ../../nbs/71_models.videovae.ipynb #b0d2e23a
 def _norm(c): return nn.GroupNorm(math.gcd(8, c), c)
@@ -57,6 +57,7 @@ class VideoVAEConfig:
     latent_channels: int = 8
     patch: int = 1                        # space-to-depth factor before the first level (1: none)
     kl_weight: float = 1e-6               # x KL summed over the latent of a video, beside the mean L1 per pixel
+    motion_weight: float = 0.             # L1 per pixel weighted 1 + this x its temporal sd (`motion_weights`); 0: plain L1
 
     def __post_init__(self):
         if len(self.t_down) != len(self.channels) - 1: raise ValueError(f"t_down needs {len(self.channels) - 1} entries (one per level step), got {len(self.t_down)}")
@@ -106,13 +107,21 @@ class VideoVAE(nn.Module):
         "Reconstructions from the posterior means, `batch` cines at a time."
         return torch.cat([self.from_latents(self.latents(x[i:i + batch].to(self.scale.device))).to(x.device) for i in range(0, len(x), batch)])
 
+# %% ../../nbs/71_models.videovae.ipynb #b8983626
+def motion_weights(x:Tensor, # [B, 1, T, H, W] cines
+                   strength:float)->Tensor: # [B, 1, 1, H, W]
+    "Per-pixel loss weights 1 + strength x the temporal sd of the 3x3-smoothed cine over its largest: the beating heart outweighs the still body."
+    sd = F.avg_pool3d(x, (1, 3, 3), 1, (0, 1, 1), count_include_pad=False).std(2, keepdim=True)
+    return 1 + strength * sd / sd.amax((-2, -1), keepdim=True).clamp_min(1e-6)
+
 # %% ../../nbs/71_models.videovae.ipynb #c7b8de94
 def video_vae_loss(vae:VideoVAE, x:Tensor, net:nn.Module|None=None)->tuple[Tensor, dict]:
-    "(loss, parts): mean L1 per pixel + kl_weight x KL summed over each video's latent, averaged over the batch."
+    "(loss, parts): mean L1 per pixel (weighted by `motion_weights` when cfg.motion_weight) + kl_weight x KL summed over each video's latent, averaged over the batch."
     rec, mu, logvar = (net or vae)(x)
-    l1 = (rec - x).abs().mean()
+    err = (rec - x).abs(); w = motion_weights(x, vae.cfg.motion_weight).expand_as(err) if vae.cfg.motion_weight else None
     kl = (-0.5 * (1 + logvar - mu ** 2 - logvar.exp())).flatten(1).sum(1).mean()
-    return l1 + vae.cfg.kl_weight * kl, {'l1': float(l1.detach()), 'kl': float(kl.detach())}
+    rec_loss = err.mean() if w is None else (err * w).sum() / w.sum()
+    return rec_loss + vae.cfg.kl_weight * kl, {'l1': float(err.mean().detach()), 'kl': float(kl.detach())}
 
 @torch.no_grad()
 def fit_latent_scale(vae:VideoVAE, x:Tensor, # [N, 1, T, H, W] training cines (a few dozen are enough)

@@ -184,14 +184,15 @@ class CPGG:
 
     @torch.no_grad()
     def generate(self, requests:pd.DataFrame|None=None, n:int|None=None, cfg_scale:float=3.0, steps:int=16,
-                 sample_steps:int=50, temperature:float=1.0, seed:int=0, batch:int=32, progress:bool=False)->torch.Tensor:
+                 sample_steps:int=50, temperature:float=1.0, seed:int=0, batch:int=32, progress:bool=False,
+                 cfg_schedule:str='constant')->torch.Tensor:
         "Cines [n, 1, T, H, W] in [0, 1] for the requested phenotype vectors (or `n` unconditional ones); a bar over batches when `progress`."
         if requests is None and n is None: raise ValueError("give requests (phenotype vectors) or n (unconditional)")
         cond = None if requests is None else torch.tensor(requests[list(PHENO_VECTOR)].values, dtype=torch.float32)
         n = len(cond) if cond is not None else n; out = []
         for i in tqdm(range(0, n, batch), desc='CPGG cines', unit='batch', disable=not progress, leave=False):
             c = None if cond is None else cond[i:i + batch]; m = len(c) if c is not None else min(batch, n - i)
-            tok = generate(self.mar, m, c, steps, cfg_scale, sample_steps, temperature, seed + i)
+            tok = generate(self.mar, m, c, steps, cfg_scale, sample_steps, temperature, seed + i, cfg_schedule)
             out.append(self.vae.from_latents(unpatchify(tok, self.cfg.mar.latent_shape, self.cfg.mar.patch)).cpu())
         return torch.cat(out)
 

@@ -188,8 +188,11 @@ def _sample_tokens(mar:MAR, zc:Tensor, zu:Tensor|None, scale:float, sample_steps
 
 @torch.no_grad()
 def generate(mar:MAR, n:int, cond:Tensor|None=None, # [n, n_cond] requested phenotype vectors (None: unconditional)
-             steps:int=16, cfg_scale:float=1.0, sample_steps:int=50, temperature:float=1.0, seed:int=0)->Tensor: # [n, N, d]
+             steps:int=16, cfg_scale:float=1.0, sample_steps:int=50, temperature:float=1.0, seed:int=0,
+             cfg_schedule:str='constant', # 'linear': step k guides by 1 + (cfg_scale - 1) x the share of tokens known after it (MAR's)
+            )->Tensor: # [n, N, d]
     "Tokens of `n` videos decoded in `steps` MAR steps (cosine schedule, random order) with classifier-free guidance `cfg_scale`."
+    if cfg_schedule not in ('constant', 'linear'): raise ValueError(f"cfg_schedule must be 'constant' or 'linear', not {cfg_schedule!r}")
     c, dev = mar.cfg, mar.null.device; N = c.n_tokens; g = torch.Generator().manual_seed(seed)
     tokens = torch.zeros(n, N, c.token_dim, device=dev); mask = torch.ones(n, N, dtype=torch.bool, device=dev)
     order = torch.rand(n, N, generator=g).argsort(1).to(dev)
@@ -198,7 +201,8 @@ def generate(mar:MAR, n:int, cond:Tensor|None=None, # [n, n_cond] requested phen
         reveal = mask & ~torch.zeros_like(mask).scatter_(1, order[:, :left], True)    # masked now, not masked after this step
         if cond is None or cfg_scale == 1: zc, zu = mar(tokens, mask, ctok), None
         else: zc, zu = mar(torch.cat([tokens, tokens]), torch.cat([mask, mask]), torch.cat([ctok, utok])).chunk(2)
-        tokens[reveal] = _sample_tokens(mar, zc[reveal], None if zu is None else zu[reveal], cfg_scale, sample_steps, temperature, g)
+        scale = cfg_scale if cfg_schedule == 'constant' else 1 + (cfg_scale - 1) * (N - left) / N
+        tokens[reveal] = _sample_tokens(mar, zc[reveal], None if zu is None else zu[reveal], scale, sample_steps, temperature, g)
         mask = mask & ~reveal
     return tokens
 

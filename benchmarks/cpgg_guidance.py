@@ -7,11 +7,9 @@ Run: CMRNB_THREADS=2 .venv/bin/python benchmarks/cpgg_guidance.py [--n 200] [--s
 Results go to benchmarks/results/cpgg_guidance.json (git SHA, machine) and a markdown table is printed.
 """
 import argparse, time
-import numpy as np, torch
 from cmrnb.core import repo_root, save_json
 from cmrnb.weights import machine_summary
 from cmrnb.experiments import git_sha
-from cmrnb.data.study import LV, MYO, RV
 from cmrnb.models.phenovae import PHENO_VECTOR
 from cmrnb.models.cpgg import trained_cpgg, cpgg_data, cine_phenotypes, adherence
 from cmrnb.analysis.segment import trained_segmenter
@@ -27,7 +25,7 @@ def main():
     a = ap.parse_args(); cp = trained_cpgg('quick'); net, seg_cfg, _ = trained_segmenter('deep')
     (train, ph_tr), (test, ph) = cpgg_data(cp.cfg, 'train'), cpgg_data(cp.cfg, 'test')
     px = cp.cfg.data_config().fov / cp.cfg.data_config().resolution; req = ph.head(a.n)
-    heart = np.isin(train.masks_ed_es[:, 0], (LV, MYO, RV)); center = tuple(float(c) for c in np.argwhere(heart)[:, 1:].mean(0))
+    center = train.heart_center()
     mean = ph_tr[list(PHENO_VECTOR)].mean()
     def row(v):
         m = cine_phenotypes(net, seg_cfg, v, px, center); ad = adherence(req, m, mean)

@@ -12,7 +12,6 @@ import numpy as np, torch
 from cmrnb.core import ArtifactCache, repo_root, save_json, load_checkpoint
 from cmrnb.weights import machine_summary
 from cmrnb.experiments import git_sha
-from cmrnb.data.study import LV, MYO, RV
 from cmrnb.models import videovae
 from cmrnb.models.videovae import train_video_vae, load_video_vae, video_vae_scores
 from cmrnb.models.cpgg import cpgg_config, cpgg_data, cine_phenotypes, adherence
@@ -31,7 +30,7 @@ def main():
     x_train = torch.from_numpy(np.array(train.videos))[:, None]; x = test.tensor(range(a.n)); req = ph.head(a.n)
     net, seg_cfg, _ = trained_segmenter('deep')
     px = cfg.data_config().fov / cfg.data_config().resolution
-    heart = np.isin(train.masks_ed_es[:, 0], (LV, MYO, RV)); center = tuple(float(c) for c in np.argwhere(heart)[:, 1:].mean(0))
+    center = train.heart_center()
     mean = ph_tr.mean(numeric_only=True); x_mean = train.tensor(range(256)).mean(0)
     def row(v):
         ad = adherence(req, m := cine_phenotypes(net, seg_cfg, v, px, center), mean)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from ..core import ArtifactCache, get_device, seed_everything, save_checkpoint, load_checkpoint, sha256_file
-from ..data.study import LV
+from ..data.study import LV, MYO, RV
 from ..data.phantom import sample_subject, lax_cine, CONDITIONS
 from . import stylegan2
 from .stylegan2 import StyleGAN2Config, Generator, train_stylegan2
@@ -158,6 +158,11 @@ class VideoSet:
         "Videos `idx` (default all) as a cmrnb batch `[n, 1, T, H, W]` float32 in [0, 1]."
         v = self.videos if idx is None else self.videos[np.asarray(idx)]
         return torch.from_numpy(np.asarray(v, np.float32) / 255)[:, None]
+
+    def heart_center(self)->tuple[float, float]:
+        "(row, column) of the heart's mean position in the ED masks: where cmrnb's segmenter crops generated frames, which have no masks (and single frames no motion) to find the heart by."
+        heart = np.isin(self.masks_ed_es[:, 0], (LV, MYO, RV))
+        return tuple(float(c) for c in np.argwhere(heart)[:, 1:].mean(0))
 
     def frames(self, max_bytes:float=2e9):
         "All frames `[N T, 1, H, W]` in [0, 1]: a tensor when under `max_bytes` as float32, else a dataset."

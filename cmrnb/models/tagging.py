@@ -47,6 +47,6 @@ def trained_tagging_mcvae(cfg:MCVAEConfig, d:dict, steps:int, batch_size:int, lr
     def build(folder):
         data = as_pairs(paired_studies(split_ids(d)[0], d, workers), cfg.channels)
         train_mcvae(data, cfg, folder/'model', steps=steps, batch_size=batch_size, lr=lr, seed=d['seed'],
-                    ckpt_every=steps, log_every=max(steps // 50, 1))
-    folder = ArtifactCache().get_or_build('mcvae_tagging', key, build, code=(mcvae, paired_study, as_pairs))   # the whole model module
+                    ckpt_every=max(steps // 10, 1), log_every=max(steps // 50, 1))   # a killed build resumes from its last tenth
+    folder = ArtifactCache().get_or_build('mcvae_tagging', key, build, code=(mcvae, paired_study, as_pairs, tagged_cine))   # the whole model module and the data's renderer
     return load_mcvae(folder/'model'), folder

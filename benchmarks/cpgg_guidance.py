@@ -24,7 +24,7 @@ def main():
     ap.add_argument('--seed', type=int, default=0)
     a = ap.parse_args(); cp = trained_cpgg('quick'); net, seg_cfg, _ = trained_segmenter('deep')
     (train, ph_tr), (test, ph) = cpgg_data(cp.cfg, 'train'), cpgg_data(cp.cfg, 'test')
-    px = cp.cfg.data_config().fov / cp.cfg.data_config().resolution; req = ph.head(a.n)
+    px = cp.cfg.data_config().px; req = ph.head(a.n)
     center = train.heart_center()
     mean = ph_tr[list(PHENO_VECTOR)].mean()
     def row(v):

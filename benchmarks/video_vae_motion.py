@@ -3,7 +3,7 @@ quick training cines, scored by the instrument CPGG's adherence is scored with: 
 and LVEDV on the reconstructions of held-out cines against the phantom's truth (beside the same on the real cines and
 the training-mean guess), with SSIM. A generator that decodes through the VAE cannot beat its reconstructions.
 
-Run: CMRNB_THREADS=2 .venv/bin/python benchmarks/video_vae_motion.py [--steps 800] [--variants quick no_t_down] [--n 60]
+Run: CMRNB_THREADS=2 .venv/bin/python benchmarks/video_vae_motion.py [--steps 2400 (the quick recipe's)] [--variants quick no_t_down motion] [--n 60]
 Each variant trains once in the artifact cache (resumable); results accumulate in benchmarks/results/video_vae_motion.json
 (git SHA, machine, training time) and a markdown table is printed.
 """
@@ -14,6 +14,7 @@ from cmrnb.weights import machine_summary
 from cmrnb.experiments import git_sha
 from cmrnb.models import videovae
 from cmrnb.models.videovae import train_video_vae, load_video_vae, video_vae_scores
+from cmrnb.models.phenovae import PHENO_VECTOR
 from cmrnb.models.cpgg import cpgg_config, cpgg_data, cine_phenotypes, adherence
 from cmrnb.analysis.segment import trained_segmenter
 
@@ -23,15 +24,15 @@ VARIANTS = {'quick': {}, 'no_t_down': dict(t_down=(False,)), 'motion': dict(moti
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('--steps', type=int, default=800); ap.add_argument('--n', type=int, default=60)
-    ap.add_argument('--variants', nargs='+', default=['quick', 'no_t_down'], choices=list(VARIANTS))
+    ap.add_argument('--steps', type=int, default=cpgg_config('quick').vae_steps); ap.add_argument('--n', type=int, default=60)
+    ap.add_argument('--variants', nargs='+', default=list(VARIANTS), choices=list(VARIANTS))
     a = ap.parse_args(); cache, cfg = ArtifactCache(), cpgg_config('quick')
     (train, ph_tr), (test, ph) = cpgg_data(cfg, 'train', cache, progress=True), cpgg_data(cfg, 'test', cache)
     x_train = torch.from_numpy(np.array(train.videos))[:, None]; x = test.tensor(range(a.n)); req = ph.head(a.n)
     net, seg_cfg, _ = trained_segmenter('deep')
-    px = cfg.data_config().fov / cfg.data_config().resolution
+    px = cfg.data_config().px
     center = train.heart_center()
-    mean = ph_tr.mean(numeric_only=True); x_mean = train.tensor(range(256)).mean(0)
+    mean = ph_tr[list(PHENO_VECTOR)].mean(); x_mean = train.tensor(range(256)).mean(0)
     def row(v):
         ad = adherence(req, m := cine_phenotypes(net, seg_cfg, v, px, center), mean)
         return dict(lvef_mae=ad.loc['LVEF', 'mae'], lvef_r=ad.loc['LVEF', 'r'], lvedv_mae=ad.loc['LVEDV', 'mae'],

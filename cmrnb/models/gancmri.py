@@ -66,6 +66,8 @@ class GANcMRIConfig:
 
     @property
     def n_train(self)->int: return self.n_subjects - self.n_test
+    @property
+    def px(self)->float: return self.fov / self.resolution   # nominal mm per pixel of the frames
 
     def data_key(self)->dict: return {k: getattr(self, k) for k in ('n_subjects', 'n_test', 'n_frames', 'resolution', 'fov', 'snr', 'pose', 'condition', 'seed')}
     def gan_key(self)->dict: return {**self.data_key(), 'gan': asdict(self.gan), **{k: getattr(self, k) for k in ('train_steps', 'batch_size', 'lr', 'r1_gamma', 'ema_kimg')}}
